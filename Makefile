@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# snndev top-level Makefile: one entry point for everything.
+#
+#   make            build the host parts (engine, snn-sim, tests)
+#   make run        the main job: build, boot the emulated board, show it
+#   make check      host unit tests + tests inside a QEMU VM
+#   make bench-engine   neuron-engine microbenchmark (not part of check)
+#
+# Outputs go to build/ (B=...); caches shared between checkouts (the QEMU
+# build, Debian kernels) go to $(SNNDEV_CACHE), outside the work tree.
+
+B		?= $(CURDIR)/build
+SNNDEV_CACHE	?= /var/cache/snndev
+CC		?= cc
+HOST_CFLAGS	?= -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -std=gnu11
+export B SNNDEV_CACHE
+
+.PHONY: all host run check check-host check-vm bench-engine deps qemu \
+	kernel clean help
+
+all: host
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+include qemu-model/engine/engine.mk
+include selftests/selftests.mk
+
+host: $(ENGINE_HOST_TARGETS)
+
+deps:
+	@scripts/deps.sh
+
+qemu: deps
+	@scripts/build-qemu.sh
+
+kernel: deps
+	@scripts/get-kernel.sh
+
+run:
+	@scripts/run.sh
+
+check:
+	@scripts/check.sh
+
+check-host: $(ENGINE_TEST_TARGETS)
+	@scripts/run-host-tests.sh $(ENGINE_TEST_TARGETS)
+
+check-vm: $(GUEST_TEST_TARGETS)
+	@scripts/check-vm.sh
+
+clean:
+	rm -rf $(B)
