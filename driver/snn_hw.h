@@ -73,6 +73,7 @@
 #define SNN_FEAT_FAULT_INJECT		(1u << 31)	/* test boards only */
 #define SNN_REG_SCRATCH			0x050	/* RW: no side effect */
 #define SNN_REG_SYN_MEM_BITS		0x054	/* RO: synapse memory bits/core */
+#define SNN_REG_ROUTE_FIFO		0x058	/* RO: route FIFO entries */
 
 #define SNN_REG_BOARD_CTRL		0x080	/* WO */
 #define SNN_BOARD_CTRL_RESET		(1u << 0)
@@ -242,6 +243,7 @@
 #define SNN_IMG_HDR_SIZE		64
 #define SNN_IMG_PROFILE_SIZE		16
 #define SNN_IMG_REC_SIZE		8
+#define SNN_IMG_MAX_LEN			(64u << 20)	/* largest image */
 /* header */
 #define SNN_IMG_H_MAGIC			0	/* u32 */
 #define SNN_IMG_H_VERSION		4	/* u16 */

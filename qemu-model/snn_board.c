@@ -27,7 +27,6 @@
 #include "engine/snn_engine.h"
 
 #define SNN_QCACHE              256     /* input entries read per DMA */
-#define SNN_IMG_MAX             (64u << 20)
 #define SNN_RESET_STATE         1u
 #define SNN_RESET_FULL          2u
 
@@ -401,7 +400,7 @@ typedef struct SnnStepIn {
 
 /*
  * Input phase for queue @q.  Returns false on error (error set in
- * *code/*info).  Worker, no lock held.
+ * @code and @info).  Worker, no lock held.
  */
 static bool snn_cl_input_queue(SnnCluster *cl, unsigned q, SnnStepIn *sq,
                                uint32_t t, uint64_t *cnt, uint32_t *code,
@@ -1053,8 +1052,10 @@ static void snn_cl_write(SnnCluster *cl, hwaddr off, uint32_t val)
         }
         if (busy || (cl->status & SNN_CL_ST_RUNNING)) {
             snn_cl_error(cl, SNN_E_BUSY, 0);
-        } else if (!cl->load_len || cl->load_len > SNN_IMG_MAX) {
-            snn_cl_error(cl, SNN_E_IMG_LENGTH, cl->load_len);
+        } else if (cl->load_len < SNN_IMG_HDR_SIZE) {
+            snn_cl_error(cl, SNN_E_IMG_LENGTH, SNN_IMG_HDR_SIZE);
+        } else if (cl->load_len > SNN_IMG_MAX_LEN) {
+            snn_cl_error(cl, SNN_E_IMG_LENGTH, SNN_IMG_MAX_LEN);
         } else {
             cl->status &= ~SNN_CL_ST_ERROR;
             cl->error = SNN_E_NONE;
@@ -1210,6 +1211,7 @@ static uint32_t snn_global_read(SnnBoard *b, hwaddr off)
         return v;
     case SNN_REG_SCRATCH: return b->scratch;
     case SNN_REG_SYN_MEM_BITS: return c->synapses * 24;
+    case SNN_REG_ROUTE_FIFO: return c->route_fifo;
     case SNN_REG_BOARD_STATUS:
         return qatomic_read(&b->board_resetting) ?
                SNN_BOARD_STATUS_RESETTING : SNN_BOARD_STATUS_READY;

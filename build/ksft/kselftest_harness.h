@@ -1,0 +1,1 @@
+/var/cache/snndev/linux-source-files/6.1.176-1/kselftest_harness.h

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fetch a Debian kernel (image, modules and the headers to build
+# out-of-tree modules against) and expose it under $B.
+#
+#   scripts/get-kernel.sh [SUITE]     SUITE: bookworm (default),
+#                                     bookworm-backports, trixie-backports, sid...
+#
+# Result (bookworm):       $B/kernel/{vmlinuz,modules,headers,release}
+#        (other suites):   $B/kernel-<suite>/...
+#   vmlinuz   the kernel image
+#   modules   lib/modules/<release> (the kernel's own modules)
+#   headers   build directory for out-of-tree modules (make -C headers M=...)
+#   release   the kernel release string (uname -r)
+#
+# The packages are downloaded through a private apt configuration and
+# unpacked with dpkg-deb -x into $SNNDEV_CACHE/kernels/<release>/.  The
+# metapackage linux-image-amd64 is resolved to the real package on first
+# use and pinned in $SNNDEV_CACHE/kernels/<suite>.release (SNNDEV_REFRESH=1
+# re-resolves it).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+snn_cache_init
+
+SUITE=${1:-bookworm}
+FLAVOUR=${SNN_KERNEL_FLAVOUR:-amd64}
+T0=$(now)
+KDIR=$SNNDEV_CACHE/kernels
+mkdir -p "$KDIR"
+PIN=$KDIR/$SUITE.release
+if [ "$SUITE" = bookworm ]; then
+	LINK=$B/kernel
+else
+	LINK=$B/kernel-$SUITE
+fi
+
+# Package field helper: first value of field $2 of package $1 (candidate).
+pkg_field() {
+	apt_cache show "$1" 2>/dev/null |
+		awk -v f="$2:" '$1 == f { sub(/^[^:]*: */, ""); print; exit }'
+}
+
+resolve() {
+	apt_private_init "$SUITE"
+	local meta=linux-image-$FLAVOUR dep
+	# The candidate of the metapackage (highest version in the suite).
+	dep=$(apt_cache depends "$meta" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+	[ -n "$dep" ] || die "cannot resolve $meta in $SUITE"
+	REL=${dep#linux-image-}
+	REL=${REL%-unsigned}
+	echo "$REL" >"$PIN"
+}
+
+if [ ! -s "$PIN" ] || [ "${SNNDEV_REFRESH:-0}" = 1 ]; then
+	resolve
+fi
+REL=$(cat "$PIN")
+DEST=$KDIR/$REL
+
+fetch() {
+	[ -f "$DEST/.complete" ] && return 0
+	msg "fetching Debian kernel $REL ($SUITE)..."
+	apt_private_init "$SUITE"
+	local img=linux-image-$REL hdr=linux-headers-$REL common kbuild deps
+	# the signed image package may not exist (e.g. some backports):
+	# fall back to the -unsigned one.
+	if ! apt_cache show "$img" >/dev/null 2>&1; then
+		img=$img-unsigned
+	fi
+	deps=$(pkg_field "$hdr" Depends)
+	[ -n "$deps" ] || die "no package $hdr in $SUITE"
+	common=$(tr ',' '\n' <<<"$deps" | awk '{print $1}' | grep -E '^linux-headers-.*-common' | head -1 || true)
+	kbuild=$(tr ',' '\n' <<<"$deps" | awk '{print $1}' | grep -E '^linux-kbuild-' | head -1 || true)
+	[ -n "$common" ] || die "cannot find the -common headers package of $hdr (Depends: $deps)"
+	[ -n "$kbuild" ] || die "cannot find the linux-kbuild package of $hdr (Depends: $deps)"
+
+	local debs=$KDIR/debs
+	# the exact versions the headers package names
+	local hver
+	hver=$(pkg_field "$hdr" Version)
+	info "packages: $img $hdr $common $kbuild ($hver)"
+	apt_download "$debs" "$img" "$hdr=$hver" "$common=$hver" "$kbuild"
+
+	local tmp
+	tmp=$(mktemp -d "$KDIR/.unpack.XXXXXX")
+	for p in "$img" "$hdr" "$common" "$kbuild"; do
+		local f
+		f=$(ls -1t "$debs/${p}_"*.deb 2>/dev/null | head -1)
+		[ -n "$f" ] || die "downloaded .deb for $p not found in $debs"
+		info "unpacking $(basename "$f")"
+		dpkg-deb -x "$f" "$tmp"
+	done
+
+	# The arch headers' Makefile includes the -common tree by absolute
+	# path (/usr/src/linux-headers-...-common): point it at our copy.
+	local hmk=$tmp/usr/src/linux-headers-$REL/Makefile
+	[ -f "$hmk" ] || die "unexpected headers layout: $hmk missing"
+	sed -i "s|/usr/src/linux-headers-|$DEST/usr/src/linux-headers-|g" "$hmk"
+	# Any absolute symlink into /usr/src or /usr/lib (scripts, tools,
+	# lib/modules/*/build) must point inside the unpacked tree.
+	find "$tmp" -type l | while read -r l; do
+		local t
+		t=$(readlink "$l")
+		case "$t" in
+		/usr/src/*|/usr/lib/*) ln -sfn "$DEST$t" "$l" ;;
+		esac
+	done
+	touch "$tmp/.complete"
+	rm -rf "$DEST"
+	mv "$tmp" "$DEST"
+}
+
+with_lock "$KDIR/.lock" fetch
+
+vmlinuz=$DEST/boot/vmlinuz-$REL
+[ -f "$vmlinuz" ] || die "no $vmlinuz in the image package"
+mkdir -p "$LINK"
+ln -sfn "$vmlinuz" "$LINK/vmlinuz"
+ln -sfn "$DEST/lib/modules/$REL" "$LINK/modules"
+ln -sfn "$DEST/usr/src/linux-headers-$REL" "$LINK/headers"
+echo "$REL" >"$LINK/release"
+msg "kernel $REL ready: $LINK ($(since "$T0"))"
