@@ -40,8 +40,7 @@
 #endif
 
 #define ENG_UV_LIMIT		(1 << 23)	/* u, v are 24-bit signed */
-#define ENG_DECAY_SHIFT		12
-#define ENG_DECAY_UNITY		(1 << ENG_DECAY_SHIFT)
+#define ENG_DECAY_UNITY		4096	/* 1 << decay_shift 12 */
 #define ENG_ACT_SHIFT		6
 #define ENG_VTH_SHIFT		6
 
@@ -167,12 +166,13 @@ struct snn_engine {
 
 /* ---- LIF arithmetic (reference section 2, Lava PyLifModelBitAcc) ------- */
 
-/* sign(t) * (|t| >> 12) with t = x * factor: rounds toward zero. */
+/*
+ * sign(t) * (|t| >> 12) with t = x * factor, i.e. t / 4096 rounded toward
+ * zero, which is exactly C99 integer division (and compiles branch-free).
+ */
 static inline int64_t eng_decay(int64_t x, int32_t factor)
 {
-	int64_t t = x * factor;
-
-	return t >= 0 ? t >> ENG_DECAY_SHIFT : -((-t) >> ENG_DECAY_SHIFT);
+	return x * factor / ENG_DECAY_UNITY;
 }
 
 /*
@@ -295,7 +295,8 @@ static ENG_PRINTF(4, 5) int eng_fail(struct snn_img_error *err, uint32_t code,
 
 static int eng_nomem(struct snn_img_error *err)
 {
-	return eng_fail(err, SNN_E_NONE, 0, "out of memory loading the image");
+	return eng_fail(err, SNN_E_IMG_CAPACITY, 0,
+			"out of memory loading the image");
 }
 
 /* Header values and section offsets of the image being loaded. */
@@ -778,6 +779,7 @@ int snn_net_load(const void *img, size_t len, const struct snn_limits *lim,
 	if (!err)
 		err = &dummy;
 	memset(err, 0, sizeof(*err));
+	memset(&h, 0, sizeof(h));
 	if (len && !img)
 		return eng_fail(err, SNN_E_IMG_LENGTH, SNN_IMG_HDR_SIZE,
 				"no image");

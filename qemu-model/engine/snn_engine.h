@@ -36,9 +36,6 @@ struct snn_limits {
 	uint32_t out_queues;
 };
 
-/* Largest image snn_net_load() accepts (SNN_E_IMG_LENGTH above it). */
-#define SNN_IMG_MAX_LEN			(64u << 20)
-
 /* Where and why an image was rejected. */
 struct snn_img_error {
 	uint32_t code;			/* SNN_E_IMG_* from snn_hw.h */
@@ -66,11 +63,16 @@ struct snn_step_stats {
 };
 
 /*
- * Parse and validate; on error returns -1 and fills *err.  err->code is
- * SNN_E_NONE (0) only when memory ran out (then the image was not judged).
+ * Parse and validate; on error returns -1 and fills *err (err->code is an
+ * SNN_E_IMG_* code).  Images longer than SNN_IMG_MAX_LEN are refused.  If
+ * memory runs out the code is SNN_E_IMG_CAPACITY with offset 0, which no
+ * real capacity error has (see SNN_NET_LOAD_NOMEM()).
  */
 int snn_net_load(const void *img, size_t len, const struct snn_limits *lim,
 		 struct snn_net **net, struct snn_img_error *err);
+/* True if snn_net_load() failed for lack of memory (needs snn_hw.h). */
+#define SNN_NET_LOAD_NOMEM(err)	((err)->code == SNN_E_IMG_CAPACITY && \
+				 (err)->offset == 0)
 void snn_net_free(struct snn_net *net);
 /* Geometry the image declares (stride of flat neuron/axon ids). */
 unsigned int snn_net_cores(const struct snn_net *net);

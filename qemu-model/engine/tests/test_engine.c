@@ -162,7 +162,7 @@ static struct snn_lif_params lp(unsigned int du, unsigned int dv,
 static void t_lif_u_decay(void)
 {
 	struct snn_lif_params p = lp(100, 0, SNN_LIF_VTH_MAX, 0, 0);
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 	int sat = -1;
 
 	/*
@@ -191,7 +191,7 @@ static void t_lif_u_decay(void)
 static void t_lif_decay_edges(void)
 {
 	struct snn_lif_params p;
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 
 	/* du = 4095: factor 4096 - 4096 = 0, u' = a_in << 6 = 2 * 64. */
 	p = lp(4095, 0, SNN_LIF_VTH_MAX, 0, 0);
@@ -228,7 +228,7 @@ static void t_lif_u_wrap(void)
 {
 	/* vth 131072 (beyond the image limit): vth << 6 = 2^23, never fires. */
 	struct snn_lif_params p = lp(0, 0, 131072, 0, 0);
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 
 	/*
 	 * du = 0 -> factor 4095.  u = 8388544 (2^23 - 64):
@@ -269,7 +269,7 @@ static void t_lif_u_wrap(void)
 static void t_lif_v_clip(void)
 {
 	struct snn_lif_params p = lp(4095, 0, 131072, 0, 0);
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 
 	/*
 	 * du = 4095: u' = 32767 << 6 = 2097088; dv = 0: v' = 8000000 +
@@ -327,7 +327,7 @@ static void t_lif_bias(void)
 static void t_lif_threshold(void)
 {
 	struct snn_lif_params p;
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 
 	/* vth 10 -> 640.  bias 640: v' = 640, 640 > 640 is false. */
 	p = lp(4095, 4095, 10, 640, 0);
@@ -379,7 +379,7 @@ static void t_lif_reset(void)
 static void t_lif_ain_saturation(void)
 {
 	struct snn_lif_params p = lp(4095, 4095, SNN_LIF_VTH_MAX, 0, 0);
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 	int sat;
 
 	/* 40000 -> 32767, u' = 32767 << 6 = 2097088. */
@@ -426,7 +426,7 @@ static void t_fanout_next_step(void)
 	struct snn_engine *e;
 	struct snn_step_stats st;
 	const struct snn_spike *s;
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 	size_t n;
 
 	if (!net)
@@ -509,7 +509,7 @@ static void t_input_range(void)
 {
 	struct snn_net *net = chain_net();
 	struct snn_engine *e;
-	int32_t u;
+	int32_t u = 0;
 
 	if (!net)
 		return;
@@ -536,7 +536,7 @@ static void t_quiescent(void)
 	struct snn_step_stats st;
 	struct snn_engine *e;
 	struct snn_net *net;
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 	unsigned int i;
 
 	/* Profile 0: du = dv = 4095, vth 100 (6400). */
@@ -618,7 +618,7 @@ static void t_engine_ain_saturation(void)
 	struct snn_step_stats st;
 	struct snn_engine *e;
 	struct snn_net *net;
-	int32_t u;
+	int32_t u = 0;
 	int i;
 
 	/* du = dv = 4095 so u' = a_in << 6 exactly; vth max: no spike. */
@@ -853,7 +853,7 @@ static uint64_t rnd_run(struct rnd_net *r, struct snn_engine *e,
 			for (i = 0; i < r->npc; i++) {
 				struct snn_lif_params p;
 				int64_t a = ain[c][i];
-				int32_t eu, ev;
+				int32_t eu = 0, ev = 0;
 
 				if (!r->defined[c][i])
 					continue;
@@ -889,7 +889,7 @@ static uint64_t rnd_run(struct rnd_net *r, struct snn_engine *e,
 	}
 	for (c = 0; c < r->cores; c++)
 		for (i = 0; i < r->npc; i++) {
-			int32_t u, v;
+			int32_t u = 0, v = 0;
 
 			if (snn_engine_neuron_state(e, c, i, &u, &v))
 				continue;
@@ -958,7 +958,7 @@ static void t_reset(void)
 {
 	struct snn_net *net = chain_net();
 	struct snn_engine *e;
-	int32_t u, v;
+	int32_t u = 0, v = 0;
 	size_t n;
 
 	if (!net)
@@ -1270,6 +1270,7 @@ static void t_capacity_synapses(void)
 	CHECK_EQ(snn_net_load(img, len, &lim_small, &net, &err), -1);
 	CHECK_EQ(err.code, SNN_E_IMG_CAPACITY);
 	CHECK_EQ(err.offset, 216);
+	CHECK(!SNN_NET_LOAD_NOMEM(&err));
 	CHECK(strstr(err.msg, "synapse 15: core 0 has more than 8") != NULL);
 	printf("# %s\n", err.msg);
 	free(img);
@@ -1369,7 +1370,9 @@ static void t_alloc_failure(void)
 			break;
 		}
 		CHECK(net == NULL);
-		CHECK_EQ(err.code, SNN_E_NONE);
+		CHECK_EQ(err.code, SNN_E_IMG_CAPACITY);
+		CHECK_EQ(err.offset, 0);
+		CHECK(SNN_NET_LOAD_NOMEM(&err));
 	}
 	CHECK(ok);
 	printf("# load: %ld allocations each failed once\n", k);
@@ -1515,6 +1518,7 @@ static void t_fuzz(void)
 			if (err.code != SNN_E_IMG_LENGTH &&
 			    err.code != SNN_E_IMG_CAPACITY)
 				CHECK(err.offset < len);
+			CHECK(!SNN_NET_LOAD_NOMEM(&err));
 			if (err.code < SNN_E_NUM)
 				codes[err.code]++;
 		}

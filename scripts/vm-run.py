@@ -1,0 +1,802 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot a Debian kernel in QEMU (TCG) with emulated snn boards and run tests.
+
+  vm-run.py --device snn-pci,id=snn0 --device snn-pci,id=snn1,clusters=2 \\
+            --module build/driver/snn.ko \\
+            --test 'build/selftests/model/model_test --expect @snn0@ clusters=4'
+
+The guest is a busybox initramfs built on the fly: /init mounts proc, sysfs,
+devtmpfs, debugfs and a tmpfs on /tmp, loads the --module files in order,
+runs each --test with a time limit and powers off.
+
+Serial ports:
+  ttyS0  kernel console             -> LOG/console.log
+  ttyS1  test output, KTAP only     -> LOG/ktap.log
+  ttyS2  host agent: the guest sends one line, the runner answers one line
+         (guest side: /bin/snn-agent 'UNPLUG snn1'):
+           PING                      -> OK "pong"
+           UNPLUG <id>               -> device_del, wait for DEVICE_DELETED
+           PLUG <driver,id=..,bus=..,props>  -> device_add
+           QMP <json>                -> any QMP command, OK <return json>
+         Replies are "OK <json>" or "ERR <message>".
+
+Each --device gets its own pcie-root-port (id rpN, at 00:(2+N).0, so the
+board appears at 0000:(N+1):00.0) unless it names a bus itself.  In test
+arguments, @ID@ is replaced by the guest PCI address of the device with that
+id (e.g. @snn0@ -> 0000:01:00.0) and @rpN@ by its root port's address.
+
+The result: per-test lines, the console scanned for kernel warnings/oopses
+(each counts as a failure), the boot-to-first-test time, and as the last
+line "N passed, N failed[, N skipped]".  Exit status 0 only if nothing
+failed.
+"""
+
+import argparse
+import gzip
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ktap  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+B = os.environ.get('B') or os.path.join(ROOT, 'build')
+
+CONSOLE_PATTERNS = [
+    ('BUG:', re.compile(r'\bBUG:')),
+    ('WARNING:', re.compile(r'\bWARNING:')),
+    ('Oops', re.compile(r'\bOops\b')),
+    ('general protection', re.compile(r'general protection')),
+    ('KASAN', re.compile(r'\bKASAN\b')),
+    ('UBSAN', re.compile(r'\bUBSAN\b')),
+    ('kernel panic', re.compile(r'[Kk]ernel panic')),
+]
+CALL_TRACE = re.compile(r'Call Trace')
+
+BOOT_MARK = 'SNNDEV-BOOT-DONE'
+DONE_MARK = 'SNNDEV-ALL-DONE'
+START_MARK = 'SNNDEV-TEST-START'
+END_MARK = 'SNNDEV-TEST-END'
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# --------------------------------------------------------------------------
+# initramfs (cpio newc, gzip), written without root: device nodes included
+# --------------------------------------------------------------------------
+class Cpio:
+    def __init__(self):
+        self.buf = io.BytesIO()
+        self.ino = 1
+        self.names = set()
+
+    def _entry(self, name, mode, data=b'', rdev=(0, 0), nlink=1):
+        name = name.lstrip('/')
+        if name in self.names:
+            raise ValueError('duplicate initramfs entry: ' + name)
+        self.names.add(name)
+        nb = name.encode() + b'\0'
+        hdr = '070701' + ''.join('%08x' % v for v in (
+            self.ino, mode, 0, 0, nlink, 0, len(data), 0, 0,
+            rdev[0], rdev[1], len(nb), 0))
+        self.ino += 1
+        self.buf.write(hdr.encode() + nb)
+        self.buf.write(b'\0' * ((4 - (110 + len(nb)) % 4) % 4))
+        self.buf.write(data)
+        self.buf.write(b'\0' * ((4 - len(data) % 4) % 4))
+
+    def dir(self, name, mode=0o755):
+        parts = name.strip('/').split('/')
+        for i in range(1, len(parts) + 1):
+            p = '/'.join(parts[:i])
+            if p not in self.names:
+                self._entry(p, stat.S_IFDIR | mode, nlink=2)
+
+    def file(self, name, data, mode=0o644):
+        parent = os.path.dirname(name.strip('/'))
+        if parent:
+            self.dir(parent)
+        self._entry(name, stat.S_IFREG | mode, data)
+
+    def symlink(self, name, target):
+        self._entry(name, stat.S_IFLNK | 0o777, target.encode())
+
+    def chardev(self, name, major, minor, mode=0o600):
+        self._entry(name, stat.S_IFCHR | mode, rdev=(major, minor))
+
+    def finish(self):
+        self._entry('TRAILER!!!', 0, nlink=1)
+        data = self.buf.getvalue()
+        data += b'\0' * ((512 - len(data) % 512) % 512)
+        return gzip.compress(data, compresslevel=6)
+
+
+def elf_interp(path):
+    """Return the ELF interpreter of path, '' for a static ELF, None if not ELF."""
+    with open(path, 'rb') as f:
+        hdr = f.read(64)
+        if hdr[:4] != b'\x7fELF':
+            return None
+        if hdr[4] != 2:
+            return ''          # 32-bit: do not bother
+        phoff, = struct.unpack_from('<Q', hdr, 0x20)
+        phentsize, phnum = struct.unpack_from('<HH', hdr, 0x36)
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            ph = f.read(phentsize)
+            ptype, = struct.unpack_from('<I', ph, 0)
+            if ptype == 3:
+                off, = struct.unpack_from('<Q', ph, 8)
+                size, = struct.unpack_from('<Q', ph, 32)
+                f.seek(off)
+                return f.read(size).rstrip(b'\0').decode(errors='replace')
+    return ''
+
+
+INIT_SCRIPT = r'''#!/bin/busybox sh
+# snndev test VM /init (generated by scripts/vm-run.py)
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/tests
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /dev/shm /run /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /dev/shm
+K=/dev/ttyS1
+stty -F $K raw -echo 2>/dev/null
+stty -F /dev/ttyS2 raw -echo 2>/dev/null
+up() { cut -d' ' -f1 /proc/uptime; }
+echo "# @BOOT_MARK@ uptime=$(up)" > $K
+echo "KTAP version 1" > $K
+echo "1..@PLAN@" > $K
+n=0
+load_module() {
+	n=$((n + 1))
+	if out=$(insmod "/modules/$1" 2>&1); then
+		echo "ok $n insmod_$1" > $K
+	else
+		echo "# insmod $1: $out" > $K
+		echo "not ok $n insmod_$1" > $K
+	fi
+}
+run_test() {
+	name=$1; tmo=$2; shift 2
+	n=$((n + 1))
+	echo "# @START_MARK@ $name uptime=$(up)" > $K
+	{ timeout -s TERM "$tmo" "$@" < /dev/null 2>&1; echo $? > /tmp/.rc; } |
+		sed 's/^/    /' > $K
+	rc=$(cat /tmp/.rc)
+	echo "# @END_MARK@ $name uptime=$(up) rc=$rc" > $K
+	if [ "$rc" = 0 ]; then
+		echo "ok $n $name" > $K
+	elif [ "$rc" = 4 ]; then
+		echo "ok $n $name # SKIP" > $K
+	elif [ "$rc" = 143 ]; then
+		echo "not ok $n $name # timed out after ${tmo}s" > $K
+	elif [ "$rc" -gt 128 ]; then
+		echo "not ok $n $name # killed by signal $((rc - 128))" > $K
+	else
+		echo "not ok $n $name # exit status $rc" > $K
+	fi
+}
+@BODY@
+echo "# @DONE_MARK@ uptime=$(up)" > $K
+sync
+poweroff -f
+'''
+
+AGENT_SCRIPT = r'''#!/bin/sh
+# snn-agent COMMAND...: send one command line to the host-side runner over
+# /dev/ttyS2 and print its one-line reply ("OK <json>" or "ERR <message>").
+# Exit status 0 for OK.  Commands: PING, UNPLUG <id>,
+# PLUG <driver,id=...,bus=...>, QMP <json>.
+dev=/dev/ttyS2
+lock=/tmp/.snn-agent.lock
+i=0
+until mkdir "$lock" 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 600 ] && { echo "ERR agent lock busy"; exit 1; }
+	sleep 0.1
+done
+trap 'rmdir "$lock" 2>/dev/null' EXIT
+stty -F $dev raw -echo 2>/dev/null
+exec 3<>$dev
+printf '%s\n' "$*" >&3
+if ! IFS= read -r -t "${SNN_AGENT_TIMEOUT:-120}" reply <&3; then
+	echo "ERR no reply from the host agent"
+	exit 1
+fi
+reply=$(printf '%s' "$reply" | tr -d '\r')
+echo "$reply"
+case "$reply" in
+OK*) exit 0 ;;
+*) exit 1 ;;
+esac
+'''
+
+
+def build_initramfs(path, tests, modules, files, busybox):
+    c = Cpio()
+    for d in ('bin', 'sbin', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'tmp',
+              'run', 'etc', 'root', 'modules', 'tests', 'lib'):
+        c.dir(d)
+    c.chardev('dev/console', 5, 1)
+    c.chardev('dev/null', 1, 3, 0o666)
+    c.chardev('dev/ttyS0', 4, 64)
+    c.chardev('dev/ttyS1', 4, 65)
+    c.chardev('dev/ttyS2', 4, 66)
+    with open(busybox, 'rb') as f:
+        c.file('bin/busybox', f.read(), 0o755)
+    c.symlink('bin/sh', 'busybox')
+    c.file('bin/snn-agent', AGENT_SCRIPT.encode(), 0o755)
+    c.file('etc/passwd', b'root:x:0:0:root:/root:/bin/sh\n')
+    c.file('etc/group', b'root:x:0:\n')
+
+    body = []
+    for m in modules:
+        with open(m, 'rb') as f:
+            c.file('modules/' + os.path.basename(m), f.read())
+        body.append('load_module %s' % shlex.quote(os.path.basename(m)))
+    for host, guest in files:
+        with open(host, 'rb') as f:
+            mode = os.stat(host).st_mode & 0o777
+            c.file(guest.lstrip('/'), f.read(), mode)
+    seen = set()
+    for t in tests:
+        binname = os.path.basename(t['path'])
+        gpath = 'tests/' + binname
+        if gpath not in seen:
+            seen.add(gpath)
+            with open(t['path'], 'rb') as f:
+                c.file(gpath, f.read(), 0o755)
+        body.append('run_test %s %d %s' % (
+            shlex.quote(t['name']), t['timeout'],
+            ' '.join(shlex.quote(a) for a in ['/' + gpath] + t['args'])))
+    init = (INIT_SCRIPT.replace('@BODY@', '\n'.join(body))
+            .replace('@PLAN@', str(len(modules) + len(tests)))
+            .replace('@BOOT_MARK@', BOOT_MARK).replace('@DONE_MARK@', DONE_MARK)
+            .replace('@START_MARK@', START_MARK).replace('@END_MARK@', END_MARK))
+    c.file('init', init.encode(), 0o755)
+    with open(path, 'wb') as f:
+        f.write(c.finish())
+
+
+# --------------------------------------------------------------------------
+# QMP client and the host agent
+# --------------------------------------------------------------------------
+class QMPError(Exception):
+    pass
+
+
+class QMP:
+    def __init__(self, path, timeout=30, trace=None):
+        self.sock = connect_unix(path, timeout)
+        self.buf = b''
+        self.events = []
+        self.trace = trace
+        greeting = self._read(timeout)
+        if 'QMP' not in greeting:
+            raise QMPError('no QMP greeting: %r' % greeting)
+        self.cmd('qmp_capabilities')
+
+    def _read(self, timeout):
+        """Next JSON message; socket.timeout if none within timeout."""
+        deadline = time.time() + timeout
+        while b'\n' not in self.buf:
+            left = deadline - time.time()
+            if left <= 0:
+                raise socket.timeout('QMP read timed out')
+            self.sock.settimeout(left)
+            data = self.sock.recv(65536)
+            if not data:
+                raise QMPError('QMP connection closed (QEMU exited?)')
+            self.buf += data
+        line, self.buf = self.buf.split(b'\n', 1)
+        if self.trace:
+            self.trace('qmp< ' + line.decode(errors='replace'))
+        return json.loads(line)
+
+    def cmd(self, execute, args=None, timeout=60):
+        msg = {'execute': execute}
+        if args is not None:
+            msg['arguments'] = args
+        return self.raw(msg, timeout)
+
+    def raw(self, msg, timeout=60):
+        if self.trace:
+            self.trace('qmp> ' + json.dumps(msg))
+        self.sock.sendall(json.dumps(msg).encode() + b'\n')
+        deadline = time.time() + timeout
+        while True:
+            try:
+                r = self._read(max(0.1, deadline - time.time()))
+            except socket.timeout:
+                raise QMPError('no reply to %s within %ds' % (msg.get('execute'), timeout))
+            if 'event' in r:
+                self.events.append(r)
+                continue
+            if 'error' in r:
+                raise QMPError('%s: %s' % (r['error'].get('class', 'Error'),
+                                           r['error'].get('desc', '')))
+            if 'return' in r:
+                return r['return']
+
+    def wait_event(self, name, match, timeout):
+        deadline = time.time() + timeout
+        while True:
+            for i, e in enumerate(self.events):
+                if e.get('event') == name and match(e.get('data', {})):
+                    del self.events[i]
+                    return e
+            left = deadline - time.time()
+            if left <= 0:
+                raise QMPError('timed out after %ds waiting for %s' % (timeout, name))
+            try:
+                r = self._read(left)
+            except socket.timeout:
+                continue
+            if 'event' in r:
+                self.events.append(r)
+
+
+def connect_unix(path, timeout):
+    deadline = time.time() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            return s
+        except OSError:
+            s.close()
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+class Agent(threading.Thread):
+    """Serves the guest's ttyS2 requests."""
+
+    def __init__(self, sock_path, qmp_path, logf, unplug_timeout):
+        super().__init__(daemon=True)
+        self.sock_path = sock_path
+        self.qmp_path = qmp_path
+        self.logf = logf
+        self.unplug_timeout = unplug_timeout
+        self.qmp = None
+        self.stop = False
+        self.error = None
+
+    def note(self, s):
+        self.logf.write('%.3f %s\n' % (time.time(), s))
+        self.logf.flush()
+
+    def run(self):
+        try:
+            sock = connect_unix(self.sock_path, 30)
+            self.qmp = QMP(self.qmp_path, trace=self.note)
+        except Exception as e:  # QEMU died early: the main loop reports it
+            self.error = str(e)
+            return
+        buf = b''
+        sock.settimeout(0.5)
+        while not self.stop:
+            try:
+                data = sock.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            buf += data
+            while b'\n' in buf:
+                line, buf = buf.split(b'\n', 1)
+                line = line.decode(errors='replace').strip('\r\0 ')
+                if not line:
+                    continue
+                self.note('<- ' + line)
+                reply = self.handle(line)
+                self.note('-> ' + reply)
+                try:
+                    sock.sendall(reply.encode() + b'\n')
+                except OSError:
+                    return
+
+    def handle(self, line):
+        cmd, _, arg = line.partition(' ')
+        cmd = cmd.upper()
+        arg = arg.strip()
+        try:
+            if cmd == 'PING':
+                return 'OK "pong"'
+            if cmd == 'UNPLUG':
+                if not arg:
+                    return 'ERR UNPLUG needs a device id'
+                t0 = time.time()
+                self.qmp.cmd('device_del', {'id': arg})
+                self.qmp.wait_event('DEVICE_DELETED',
+                                    lambda d: d.get('device') == arg,
+                                    self.unplug_timeout)
+                return 'OK ' + json.dumps({'id': arg, 'deleted': True,
+                                           'seconds': round(time.time() - t0, 2)})
+            if cmd == 'PLUG':
+                if not arg:
+                    return 'ERR PLUG needs a device description'
+                # HMP parses "driver,key=value,..." exactly like -device
+                out = self.qmp.cmd('human-monitor-command',
+                                   {'command-line': 'device_add ' + arg})
+                if out.strip():
+                    return 'ERR ' + ' '.join(out.split())
+                return 'OK ' + json.dumps({'added': arg})
+            if cmd == 'QMP':
+                msg = json.loads(arg)
+                if 'execute' not in msg:
+                    return 'ERR QMP needs {"execute": ...}'
+                return 'OK ' + json.dumps(self.qmp.raw(msg))
+            return 'ERR unknown command ' + cmd
+        except (QMPError, ValueError, OSError) as e:
+            return 'ERR ' + ' '.join(str(e).split())
+
+
+# --------------------------------------------------------------------------
+# result analysis
+# --------------------------------------------------------------------------
+def scan_console(text):
+    """Return a list of (pattern, line) for each kernel problem report."""
+    hits = []
+    last_primary = -1000
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        for name, rx in CONSOLE_PATTERNS:
+            if rx.search(line):
+                hits.append((name, line.strip()))
+                last_primary = i
+                break
+        else:
+            if CALL_TRACE.search(line) and i - last_primary > 40:
+                hits.append(('Call Trace', line.strip()))
+    return hits
+
+
+def split_tests(ktext):
+    """Split the KTAP log into per-test sections: name -> dict."""
+    secs = {}
+    cur = None
+    top_re = re.compile(r'^(not ok|ok)\s+\d+\s+(\S+)\s*(?:#\s*(.*))?$')
+    for line in ktext.splitlines():
+        line = line.rstrip('\r')
+        m = re.match(r'^# %s (\S+) uptime=([\d.]+)' % START_MARK, line)
+        if m:
+            cur = {'name': m.group(1), 'start': float(m.group(2)), 'lines': [],
+                   'end': None, 'result': None, 'directive': ''}
+            secs[cur['name']] = cur
+            continue
+        m = re.match(r'^# %s (\S+) uptime=([\d.]+)' % END_MARK, line)
+        if m and m.group(1) in secs:
+            secs[m.group(1)]['end'] = float(m.group(2))
+            continue
+        m = top_re.match(line)
+        if m:
+            name = m.group(2)
+            s = secs.setdefault(name, {'name': name, 'start': None, 'end': None,
+                                       'lines': [], 'result': None, 'directive': ''})
+            s['result'] = m.group(1)
+            s['directive'] = m.group(3) or ''
+            cur = None
+            continue
+        if cur is not None:
+            cur['lines'].append(line[4:] if line.startswith('    ') else line)
+    return secs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--qemu', default=os.path.join(B, 'qemu', 'qemu-system-x86_64'))
+    kdef = os.path.join(B, 'kernel', 'vmlinux')     # PVH: no decompression
+    if not os.path.exists(kdef):
+        kdef = os.path.join(B, 'kernel', 'vmlinuz')
+    ap.add_argument('--kernel', default=kdef,
+                    help='bzImage or PVH vmlinux (default: $B/kernel/vmlinux '
+                    'if present, else $B/kernel/vmlinuz)')
+    ap.add_argument('--busybox', default='/bin/busybox')
+    ap.add_argument('--timeout', type=int, default=900,
+                    help='hard wall-clock limit for the whole VM (s)')
+    ap.add_argument('--test-timeout', type=int, default=300,
+                    help='limit for each test inside the guest (s)')
+    ap.add_argument('--device', action='append', default=[],
+                    help="-device string, e.g. 'snn-pci,id=snn0,clusters=2'")
+    ap.add_argument('--spare-ports', type=int, default=0,
+                    help='extra empty pcie-root-ports (for PLUG)')
+    ap.add_argument('--iommu', action='store_true', help='add an intel-iommu')
+    ap.add_argument('--test', action='append', default=[],
+                    help="'PATH [args]' (a static binary; @ID@ = PCI address)")
+    ap.add_argument('--module', action='append', default=[],
+                    help='kernel module (.ko) to insmod before the tests')
+    ap.add_argument('--file', action='append', default=[],
+                    help='HOST:GUEST extra file for the initramfs')
+    ap.add_argument('--append', default='', help='extra kernel command line')
+    ap.add_argument('--memory', default='1G')
+    ap.add_argument('--smp', default='2')
+    ap.add_argument('--unplug-timeout', type=int, default=60)
+    ap.add_argument('--log', help='log directory (default: $B/vm-logs/<time>)')
+    ap.add_argument('--quiet', action='store_true', help='no live progress')
+    args = ap.parse_args()
+
+    for what, p in (('QEMU', args.qemu), ('kernel', args.kernel),
+                    ('busybox', args.busybox)):
+        if not os.path.exists(p):
+            sys.exit('vm-run: %s not found: %s' % (what, p))
+
+    # logs
+    if args.log:
+        logdir = args.log
+    else:
+        base = os.path.join(B, 'vm-logs')
+        logdir = os.path.join(base, time.strftime('%Y%m%d-%H%M%S-') + str(os.getpid()))
+        os.makedirs(base, exist_ok=True)
+        old = sorted(d for d in os.listdir(base) if d != 'latest')
+        for d in old[:-9]:
+            shutil.rmtree(os.path.join(base, d), ignore_errors=True)
+        latest = os.path.join(base, 'latest')
+        try:
+            if os.path.islink(latest):
+                os.unlink(latest)
+            os.symlink(os.path.basename(logdir), latest)
+        except OSError:
+            pass
+    os.makedirs(logdir, exist_ok=True)
+    console_log = os.path.join(logdir, 'console.log')
+    ktap_log = os.path.join(logdir, 'ktap.log')
+    for p in (console_log, ktap_log):
+        open(p, 'w').close()
+
+    # devices and their guest addresses
+    qdev = []
+    addr_of = {}
+    port = 0
+    for d in args.device:
+        props = d.split(',')
+        dev_id = None
+        for p in props[1:]:
+            if p.startswith('id='):
+                dev_id = p[3:]
+        if not any(p.startswith('bus=') for p in props[1:]):
+            rp = 'rp%d' % port
+            qdev += ['-device', 'pcie-root-port,id=%s,bus=pcie.0,chassis=%d,slot=%d,addr=0x%x'
+                     % (rp, port + 1, port + 1, port + 2)]
+            addr_of[rp] = '0000:00:%02x.0' % (port + 2)
+            if dev_id:
+                addr_of[dev_id] = '0000:%02x:00.0' % (port + 1)
+            d += ',bus=' + rp
+            port += 1
+        qdev += ['-device', d]
+    for _ in range(args.spare_ports):
+        rp = 'rp%d' % port
+        qdev += ['-device', 'pcie-root-port,id=%s,bus=pcie.0,chassis=%d,slot=%d,addr=0x%x'
+                 % (rp, port + 1, port + 1, port + 2)]
+        addr_of[rp] = '0000:00:%02x.0' % (port + 2)
+        port += 1
+
+    def subst(s):
+        return re.sub(r'@([A-Za-z0-9_.-]+)@',
+                      lambda m: addr_of.get(m.group(1), m.group(0)), s)
+
+    tests = []
+    names = set()
+    for t in args.test:
+        words = shlex.split(t)
+        if not words:
+            continue
+        path = words[0]
+        if not os.path.isfile(path):
+            sys.exit('vm-run: test binary not found: %s' % path)
+        interp = elf_interp(path)
+        if interp:
+            sys.exit('vm-run: %s is dynamically linked (%s); the guest has no '
+                     'libc: build it with -static' % (path, interp))
+        name = re.sub(r'[^A-Za-z0-9_.-]', '_', os.path.basename(path))
+        k = 2
+        base_name = name
+        while name in names:
+            name = '%s-%d' % (base_name, k)
+            k += 1
+        names.add(name)
+        tests.append({'path': path, 'name': name, 'timeout': args.test_timeout,
+                      'args': [subst(a) for a in words[1:]]})
+    for m in args.module:
+        if not os.path.isfile(m):
+            sys.exit('vm-run: module not found: %s' % m)
+    files = []
+    for spec in args.file:
+        host, sep, guest = spec.partition(':')
+        if not sep or not os.path.isfile(host):
+            sys.exit('vm-run: bad --file %s (HOST:GUEST, HOST must exist)' % spec)
+        files.append((host, guest))
+
+    tmpdir = tempfile.mkdtemp(prefix='snnvm-')
+    initrd = os.path.join(logdir, 'initramfs.cpio.gz')
+    build_initramfs(initrd, tests, args.module, files, args.busybox)
+    qmp_sock = os.path.join(tmpdir, 'qmp')
+    agent_sock = os.path.join(tmpdir, 'agent')
+
+    # cryptomgr.notests and mitigations=off: ~1.2 s less boot under TCG
+    cmdline = ('console=ttyS0,115200 panic=-1 oops=panic slub_debug=FZPU '
+               'rdinit=/init cryptomgr.notests mitigations=off')
+    machine = 'q35'
+    iommu = []
+    if args.iommu:
+        iommu = ['-device', 'intel-iommu,intremap=off']
+        cmdline += ' intel_iommu=on'
+    if args.append:
+        cmdline += ' ' + args.append
+
+    qemu = [args.qemu, '-M', machine, '-accel', 'tcg', '-cpu', 'max',
+            '-m', args.memory, '-smp', args.smp,
+            '-nodefaults', '-no-user-config', '-no-reboot', '-nographic',
+            '-L', '/usr/share/qemu', '-L', '/usr/share/seabios',
+            '-global', 'ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off',
+            '-chardev', 'file,id=con,path=' + console_log,
+            '-chardev', 'file,id=ktap,path=' + ktap_log,
+            '-chardev', 'socket,id=agent,path=%s,server=on,wait=off' % agent_sock,
+            '-serial', 'chardev:con', '-serial', 'chardev:ktap',
+            '-serial', 'chardev:agent',
+            '-qmp', 'unix:%s,server=on,wait=off' % qmp_sock,
+            '-kernel', args.kernel, '-initrd', initrd,
+            '-append', cmdline] + iommu + qdev
+    with open(os.path.join(logdir, 'qemu-cmdline'), 'w') as f:
+        f.write(' '.join(shlex.quote(a) for a in qemu) + '\n')
+
+    if not args.quiet:
+        log('vm-run: booting %s (%d device(s), %d test(s), log %s)'
+            % (os.path.basename(args.kernel), len(args.device), len(tests), logdir))
+    qlog = open(os.path.join(logdir, 'qemu.log'), 'w')
+    t_launch = time.time()
+    proc = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=qlog,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    agent_log = open(os.path.join(logdir, 'agent.log'), 'w')
+    agent = Agent(agent_sock, qmp_sock, agent_log, args.unplug_timeout)
+    agent.start()
+
+    timed_out = False
+    boot_host = None
+    pos = 0
+    partial = b''
+    with open(ktap_log, 'rb') as kf:
+        while True:
+            rc = proc.poll()
+            # follow the KTAP log for progress
+            kf.seek(pos)
+            chunk = kf.read()
+            pos += len(chunk)
+            partial += chunk
+            while b'\n' in partial:
+                line, partial = partial.split(b'\n', 1)
+                line = line.decode(errors='replace').rstrip('\r')
+                if boot_host is None and BOOT_MARK in line:
+                    boot_host = time.time() - t_launch
+                    if not args.quiet:
+                        log('vm-run: guest up after %.1fs, running tests' % boot_host)
+                if not args.quiet and re.match(r'^(not ok|ok) \d+ ', line):
+                    log('vm-run:   ' + line)
+            if rc is not None:
+                break
+            if time.time() - t_launch > args.timeout:
+                timed_out = True
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                break
+            time.sleep(0.1)
+    t_total = time.time() - t_launch
+    agent.stop = True
+    qlog.close()
+    shutil.rmtree(tmpdir, ignore_errors=True)
+
+    with open(ktap_log, errors='replace') as f:
+        ktext = f.read()
+    with open(console_log, errors='replace') as f:
+        ctext = f.read()
+
+    # -------------------------------------------------------------- report
+    problems = []
+    if timed_out:
+        problems.append('VM timed out after %ds (hard limit) and was killed' % args.timeout)
+    elif proc.returncode != 0:
+        problems.append('QEMU exited with status %d' % proc.returncode)
+    if DONE_MARK not in ktext and not timed_out:
+        problems.append('the guest did not finish its tests (no %s marker)' % DONE_MARK)
+    if agent.error and proc.returncode == 0:
+        problems.append('host agent: ' + agent.error)
+
+    body = ktext
+    i = ktext.find(BOOT_MARK)
+    if i >= 0:
+        body = ktext[ktext.rfind('\n', 0, i) + 1:]
+    res = ktap.parse(body)
+    secs = split_tests(body)
+
+    log('')
+    log('---- VM test results (%s) ----' % logdir)
+    expected = ['insmod_' + os.path.basename(m) for m in args.module] + \
+        [t['name'] for t in tests]
+    # a missing test is counted by the top-level plan, if the guest got
+    # as far as printing it
+    plan_seen = re.search(r'^1\.\.\d+', body, re.M) is not None
+    top_missing = 0
+    for name in expected:
+        s = secs.get(name)
+        if not s or not s['result']:
+            log('FAIL %s: did not report' % name)
+            if not plan_seen:
+                top_missing += 1
+            continue
+        sub = ktap.parse('\n'.join(s['lines']), name)
+        dur = ''
+        if s.get('start') is not None and s.get('end') is not None:
+            dur = ' (%.1fs)' % (s['end'] - s['start'])
+        counts = ''
+        if sub.leaves or sub.extra_failures:
+            counts = ': ' + ktap.summary_line(sub.passed, sub.failed, sub.skipped)
+        status = 'ok  ' if s['result'] == 'ok' else 'FAIL'
+        if s['result'] == 'ok' and 'SKIP' in s['directive'].upper():
+            status = 'SKIP'
+        extra = (' # ' + s['directive']) if s['directive'] else ''
+        log('%s %s%s%s%s' % (status, name, counts, dur, extra))
+        for f in sub.failures():
+            log('       FAIL %s' % f)
+        if s['result'] != 'ok' or sub.failed:
+            for l in s['lines'][-60:]:
+                log('     | ' + l)
+
+    hits = scan_console(ctext)
+    if hits:
+        log('kernel problems in the console log (%s):' % console_log)
+        for name, line in hits:
+            log('  [%s] %s' % (name, line))
+
+    for p in problems:
+        log('FAIL ' + p)
+
+    failed = res.failed + top_missing + len(hits) + len(problems)
+    passed = res.passed
+    skipped = res.skipped
+
+    if failed:
+        lines = ctext.splitlines()
+        log('---- console (last %d lines of %s) ----' % (min(len(lines), 80), console_log))
+        for l in lines[-80:]:
+            log('  ' + l)
+        log('---- end of console ----')
+
+    if boot_host is not None:
+        m = re.search(r'%s uptime=([\d.]+)' % BOOT_MARK, ktext)
+        log('boot to first test: %.1fs host wall time (guest uptime %s s); VM total %.1fs'
+            % (boot_host, m.group(1) if m else '?', t_total))
+    else:
+        log('boot to first test: never (VM total %.1fs)' % t_total)
+    log(ktap.summary_line(passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
