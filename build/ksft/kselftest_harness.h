@@ -1,1 +1,0 @@
-/var/cache/snndev/linux-source-files/6.1.176-1/kselftest_harness.h
