@@ -115,7 +115,11 @@ configure_work() {
 		echo 'source snn/Kconfig' >>"$WORK/src/hw/Kconfig"
 	msg "configuring QEMU (x86_64-softmmu, TCG+KVM, no default features)..."
 	mkdir -p "$WORK/build"
+	# -iquote hw/snn: snn_hw.h (from driver/) sits in hw/snn, and the
+	# engine sources in hw/snn/engine include it as "snn_hw.h", just as
+	# the host build does with -Idriver.
 	(cd "$WORK/build" && ../src/configure \
+		--extra-cflags="-iquote $WORK/src/hw/snn" \
 		--target-list=x86_64-softmmu \
 		--without-default-features \
 		--enable-kvm --enable-tcg \

@@ -42,7 +42,7 @@ fi
 # Package field helper: first value of field $2 of package $1 (candidate).
 pkg_field() {
 	apt_cache show "$1" 2>/dev/null |
-		awk -v f="$2:" '$1 == f { sub(/^[^:]*: */, ""); print; exit }'
+		awk -v f="$2:" '$1 == f && !done { sub(/^[^:]*: */, ""); print; done = 1 }'
 }
 
 resolve() {
@@ -50,7 +50,7 @@ resolve() {
 	local meta=linux-image-$FLAVOUR dep
 	# The candidate of the metapackage (highest version in the suite).
 	dep=$(apt_cache depends "$meta" 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ && !done { print $2; done = 1 }')
 	[ -n "$dep" ] || die "cannot resolve $meta in $SUITE"
 	REL=${dep#linux-image-}
 	REL=${REL%-unsigned}
@@ -70,6 +70,7 @@ fetch() {
 			extract_vmlinux "$DEST/boot/vmlinuz-$REL" "$DEST/boot/vmlinux-$REL"
 			touch "$DEST/.vmlinux-tried"
 		fi
+		[ -f "$DEST/lib/modules/$REL/modules.dep" ] || run_depmod "$DEST"
 		return 0
 	fi
 	msg "fetching Debian kernel $REL ($SUITE)..."
@@ -87,19 +88,23 @@ fetch() {
 	[ -n "$common" ] || die "cannot find the -common headers package of $hdr (Depends: $deps)"
 	[ -n "$kbuild" ] || die "cannot find the linux-kbuild package of $hdr (Depends: $deps)"
 
-	local debs=$KDIR/debs
-	# the exact versions the headers package names
-	local hver
-	hver=$(pkg_field "$hdr" Version)
-	info "packages: $img $hdr $common $kbuild ($hver)"
-	apt_download "$debs" "$img" "$hdr=$hver" "$common=$hver" "$kbuild"
+	# Download exactly the candidate version of each package and unpack
+	# exactly that file (the debs directory may hold older ones).
+	local debs=$KDIR/debs p v f specs=() files=()
+	for p in "$img" "$hdr" "$common" "$kbuild"; do
+		v=$(pkg_field "$p" Version)
+		[ -n "$v" ] || die "no package $p in $SUITE"
+		specs+=("$p=$v")
+		files+=("$debs/${p}_${v//:/%3a}_")
+	done
+	info "packages: ${specs[*]}"
+	apt_download "$debs" "${specs[@]}"
 
 	local tmp
 	tmp=$(mktemp -d "$KDIR/.unpack.XXXXXX")
-	for p in "$img" "$hdr" "$common" "$kbuild"; do
-		local f
-		f=$(ls -1t "$debs/${p}_"*.deb 2>/dev/null | head -1)
-		[ -n "$f" ] || die "downloaded .deb for $p not found in $debs"
+	for f in "${files[@]}"; do
+		f=$(compgen -G "$f*.deb" | head -1 || true)
+		[ -n "$f" ] || die "a downloaded .deb is missing in $debs (${specs[*]})"
 		info "unpacking $(basename "$f")"
 		dpkg-deb -x "$f" "$tmp"
 	done
@@ -119,9 +124,22 @@ fetch() {
 		esac
 	done
 	extract_vmlinux "$tmp/boot/vmlinuz-$REL" "$tmp/boot/vmlinux-$REL"
+	run_depmod "$tmp"
 	touch "$tmp/.complete"
 	rm -rf "$DEST"
 	mv "$tmp" "$DEST"
+}
+
+# modules.dep etc. (the package leaves them to its postinst), so that
+# vm-run.py --kmod NAME can pull a module and its dependencies.
+run_depmod() {
+	local root=$1
+	if command -v depmod >/dev/null 2>&1 || [ -x /sbin/depmod ]; then
+		PATH=$PATH:/sbin:/usr/sbin depmod -b "$root" "$REL" ||
+			warn "depmod failed for $REL: vm-run.py --kmod will not work"
+	else
+		warn "depmod (kmod) not installed: vm-run.py --kmod will not work"
+	fi
 }
 
 # Decompress a bzImage's payload (as the kernel's scripts/extract-vmlinux)

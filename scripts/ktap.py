@@ -13,7 +13,10 @@ a plan ("1..N") announced but that never reported.
   ok 1 name # SKIP reason   -> skipped
   not ok 1 name # TODO ...  -> skipped (known failure)
 
-As a program: ktap.py FILE... prints per-file counts and a total line.
+As a program:
+  ktap.py FILE...          per-file counts, failures, and a total line
+  ktap.py --counts FILE    one line "PASSED FAILED SKIPPED", then the names
+                           of the failures, one per line
 """
 
 import re
@@ -105,7 +108,6 @@ def parse(text, top_name=''):
                     missing += 1
         return missing
 
-    names_at = {}
     for it in items:
         if it[0] == 'plan':
             _, ind, n = it
@@ -155,6 +157,13 @@ def summary_line(passed, failed, skipped):
 
 
 def main(argv):
+    if len(argv) == 3 and argv[1] == '--counts':
+        with open(argv[2], errors='replace') as f:
+            r = parse(f.read())
+        print('%d %d %d' % (r.passed, r.failed, r.skipped))
+        for n in r.failures():
+            print(n)
+        return 0
     tp = tf = ts = 0
     for path in argv[1:]:
         with open(path, errors='replace') as f:

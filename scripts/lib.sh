@@ -218,7 +218,7 @@ tree_hash() {
 	local p
 	for p in "$@"; do
 		if [ -d "$p" ]; then
-			(cd "$p" && find . -type f ! -name '*.o' ! -name '*~' -print0 |
+			(cd "$p" && find . -type f ! -name '*.o' ! -name '*~' ! -name '.*' -print0 |
 				LC_ALL=C sort -z | xargs -0r sha256sum) | sed "s|  \./|  $(basename "$p")/|"
 		elif [ -e "$p" ]; then
 			printf '%s  %s\n' "$(sha256sum <"$p" | cut -d' ' -f1)" "$(basename "$p")"

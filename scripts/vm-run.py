@@ -7,8 +7,11 @@
             --test 'build/selftests/model/model_test --expect @snn0@ clusters=4'
 
 The guest is a busybox initramfs built on the fly: /init mounts proc, sysfs,
-devtmpfs, debugfs and a tmpfs on /tmp, loads the --module files in order,
-runs each --test with a time limit and powers off.
+devtmpfs, debugfs and a tmpfs on /tmp, loads the kernel's own modules named
+with --kmod (with their dependencies) and then the --module files, in order,
+runs each --test (a static binary or a /bin/sh script) with a time limit
+(--test-timeout) and powers off.  Each module load and each test is one
+top-level KTAP result; a test's own KTAP output is nested under it.
 
 Serial ports:
   ttyS0  kernel console             -> LOG/console.log
@@ -50,6 +53,7 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ktap  # noqa: E402
 
@@ -147,6 +151,53 @@ def elf_interp(path):
                 f.seek(off)
                 return f.read(size).rstrip(b'\0').decode(errors='replace')
     return ''
+
+
+def resolve_kmods(mdir, names):
+    """Modules of a kernel tree by name, dependencies first, decompressed."""
+    dep_file = os.path.join(mdir, 'modules.dep')
+    if not os.path.isfile(dep_file):
+        sys.exit('vm-run: %s missing (run scripts/get-kernel.sh; needs depmod)' % dep_file)
+    deps, by_name = {}, {}
+    with open(dep_file) as f:
+        for line in f:
+            mod, _, rest = line.partition(':')
+            mod = mod.strip()
+            deps[mod] = rest.split()
+            base = os.path.basename(mod).split('.ko')[0].replace('-', '_')
+            by_name[base] = mod
+    order = []
+
+    def visit(mod, stack=()):
+        if mod in order or mod in stack:
+            return
+        for d in reversed(deps.get(mod, [])):
+            visit(d, stack + (mod,))
+        order.append(mod)
+
+    for n in names:
+        key = n.replace('-', '_')
+        if key.endswith('.ko'):
+            key = key[:-3]
+        if key not in by_name:
+            sys.exit('vm-run: no module %s in %s (built in?)' % (n, mdir))
+        visit(by_name[key])
+    out = []
+    for i, mod in enumerate(order):
+        path = os.path.join(mdir, mod)
+        with open(path, 'rb') as f:
+            data = f.read()
+        if mod.endswith('.xz'):
+            import lzma
+            data = lzma.decompress(data)
+        elif mod.endswith('.zst'):
+            data = subprocess.run(['zstd', '-dcq', path], check=True,
+                                  stdout=subprocess.PIPE).stdout
+        elif mod.endswith('.gz'):
+            data = gzip.decompress(data)
+        name = os.path.basename(mod).split('.ko')[0] + '.ko'
+        out.append(('%02d-%s' % (i, name), data))
+    return out
 
 
 INIT_SCRIPT = r'''#!/bin/busybox sh
@@ -250,10 +301,9 @@ def build_initramfs(path, tests, modules, files, busybox):
     c.file('etc/group', b'root:x:0:\n')
 
     body = []
-    for m in modules:
-        with open(m, 'rb') as f:
-            c.file('modules/' + os.path.basename(m), f.read())
-        body.append('load_module %s' % shlex.quote(os.path.basename(m)))
+    for name, data in modules:
+        c.file('modules/' + name, data)
+        body.append('load_module %s' % shlex.quote(name))
     for host, guest in files:
         with open(host, 'rb') as f:
             mode = os.stat(host).st_mode & 0o777
@@ -507,7 +557,8 @@ def split_tests(ktext):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--qemu', default=os.path.join(B, 'qemu', 'qemu-system-x86_64'))
     kdef = os.path.join(B, 'kernel', 'vmlinux')     # PVH: no decompression
     if not os.path.exists(kdef):
@@ -529,6 +580,12 @@ def main():
                     help="'PATH [args]' (a static binary; @ID@ = PCI address)")
     ap.add_argument('--module', action='append', default=[],
                     help='kernel module (.ko) to insmod before the tests')
+    ap.add_argument('--kmod', action='append', default=[],
+                    help="a module of the kernel's own tree, by name (e.g. "
+                    "virtio_pci): loaded with its dependencies before --module")
+    ap.add_argument('--modules-dir', default=None,
+                    help='lib/modules/<release> of the kernel (default: '
+                    '$B/kernel/modules; needs modules.dep, see get-kernel.sh)')
     ap.add_argument('--file', action='append', default=[],
                     help='HOST:GUEST extra file for the initramfs')
     ap.add_argument('--append', default='', help='extra kernel command line')
@@ -537,6 +594,8 @@ def main():
     ap.add_argument('--unplug-timeout', type=int, default=60)
     ap.add_argument('--log', help='log directory (default: $B/vm-logs/<time>)')
     ap.add_argument('--quiet', action='store_true', help='no live progress')
+    ap.add_argument('--show-output', action='store_true',
+                    help="print every test's output, not only failing ones'")
     args = ap.parse_args()
 
     for what, p in (('QEMU', args.qemu), ('kernel', args.kernel),
@@ -623,6 +682,14 @@ def main():
     for m in args.module:
         if not os.path.isfile(m):
             sys.exit('vm-run: module not found: %s' % m)
+    modules = []          # (guest file name, bytes)
+    if args.kmod:
+        mdir = args.modules_dir or os.path.join(B, 'kernel', 'modules')
+        for path, data in resolve_kmods(mdir, args.kmod):
+            modules.append((path, data))
+    for m in args.module:
+        with open(m, 'rb') as f:
+            modules.append((os.path.basename(m), f.read()))
     files = []
     for spec in args.file:
         host, sep, guest = spec.partition(':')
@@ -632,7 +699,7 @@ def main():
 
     tmpdir = tempfile.mkdtemp(prefix='snnvm-')
     initrd = os.path.join(logdir, 'initramfs.cpio.gz')
-    build_initramfs(initrd, tests, args.module, files, args.busybox)
+    build_initramfs(initrd, tests, modules, files, args.busybox)
     qmp_sock = os.path.join(tmpdir, 'qmp')
     agent_sock = os.path.join(tmpdir, 'agent')
 
@@ -642,7 +709,7 @@ def main():
     machine = 'q35'
     iommu = []
     if args.iommu:
-        iommu = ['-device', 'intel-iommu,intremap=off']
+        iommu = ['-device', 'intel-iommu,intremap=on']
         cmdline += ' intel_iommu=on'
     if args.append:
         cmdline += ' ' + args.append
@@ -737,7 +804,7 @@ def main():
 
     log('')
     log('---- VM test results (%s) ----' % logdir)
-    expected = ['insmod_' + os.path.basename(m) for m in args.module] + \
+    expected = ['insmod_' + name for name, _ in modules] + \
         [t['name'] for t in tests]
     # a missing test is counted by the top-level plan, if the guest got
     # as far as printing it
@@ -764,7 +831,10 @@ def main():
         log('%s %s%s%s%s' % (status, name, counts, dur, extra))
         for f in sub.failures():
             log('       FAIL %s' % f)
-        if s['result'] != 'ok' or sub.failed:
+        if args.show_output:
+            for l in s['lines']:
+                log('     | ' + l)
+        elif s['result'] != 'ok' or sub.failed:
             for l in s['lines'][-60:]:
                 log('     | ' + l)
 

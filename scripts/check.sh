@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: everything the project tests, in order:
+#   1. Debian packages (scripts/deps.sh)
+#   2. host build and host unit tests (make check-host)
+#   3. QEMU with the board model, the Debian kernel, the guest tests, and
+#      the tests inside a VM (make check-vm -> scripts/check-vm.sh)
+# The last line is the total, "N passed, N failed[, N skipped]"; the exit
+# status is non-zero if anything failed or could not be built.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+snn_cache_init
+cd "$SNN_ROOT"
+T0=$(now)
+mkdir -p "$B"
+
+tp=0 tf=0 ts=0
+declare -a summary
+
+# stage NAME LOG CMD...: run a stage, take its counts from its last line.
+stage() {
+	local name=$1 log=$2 t0 rc last p f s
+	shift 2
+	t0=$(now)
+	set +e
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	# the last summary line (make may print its own error line after it)
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1 || true)
+	if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]:-0}
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			f=1		# failed without saying which test
+		fi
+	else
+		p=0 s=0 f=1	# did not get as far as running its tests
+		echo "FAIL $name: no results (exit status $rc), see $log"
+	fi
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+	summary+=("$(printf '%-6s %4d passed, %d failed, %d skipped  (%s)' "$name" "$p" "$f" "$s" "$(since "$t0")")")
+}
+
+msg "checking Debian packages..."
+scripts/deps.sh
+
+msg "host build and unit tests..."
+stage host "$B/check-host.log" make -s --no-print-directory check-host
+
+msg "VM tests..."
+stage vm "$B/check-vm.log" make -s --no-print-directory check-vm
+
+echo
+echo "==== make check summary ($(since "$T0")) ===="
+for l in "${summary[@]}"; do echo "$l"; done
+line="$tp passed, $tf failed"
+[ "$ts" != 0 ] && line="$line, $ts skipped"
+echo "$line"
+[ "$tf" = 0 ]
