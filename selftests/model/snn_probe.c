@@ -20,24 +20,20 @@ int main(void)
 		       SNN_PCI_VENDOR_ID, SNN_PCI_DEVICE_ID);
 		return 1;
 	}
-	printf("%-13s %5s %4s %8s %5s %7s %6s %8s %7s %6s %8s %s\n",
-	       "PCI", "board", "rev", "clusters", "cores", "neurons", "axons",
-	       "synapses", "routers", "queues", "neurons", "features");
-	printf("%-13s %5s %4s %8s %5s %7s %6s %8s %7s %6s %8s\n",
-	       "", "id", "", "", "/clust", "/core", "/core", "/core", "", "in/out",
-	       "total");
 	for (i = 0; i < n; i++) {
 		struct snn_map m;
-		uint32_t cl, co, ne, q, f, ver;
-		int r = snn_map_bar0(bdfs[i], &m);
+		uint32_t cl, co, ne, q, f, ver, nr, r, c;
+		int err = snn_map_bar0(bdfs[i], &m);
 
-		if (r) {
-			printf("%-13s cannot map BAR0: %s\n", bdfs[i], strerror(-r));
+		if (err) {
+			printf("%s: cannot map BAR0: %s\n", bdfs[i],
+			       strerror(-err));
 			bad = 1;
 			continue;
 		}
 		if (snn_rd(&m, SNN_REG_MAGIC) != SNN_MAGIC) {
-			printf("%-13s bad magic 0x%08x\n", bdfs[i], snn_rd(&m, SNN_REG_MAGIC));
+			printf("%s: bad magic 0x%08x\n", bdfs[i],
+			       snn_rd(&m, SNN_REG_MAGIC));
 			snn_unmap(&m);
 			bad = 1;
 			continue;
@@ -48,16 +44,41 @@ int main(void)
 		ne = snn_rd(&m, SNN_REG_NEURONS);
 		q = snn_rd(&m, SNN_REG_QUEUES);
 		f = snn_rd(&m, SNN_REG_FEATURES);
-		printf("%-13s %5u %4u %8u %5u %7u %6u %8u %7u %3u/%-2u %8llu %s%s%s%s (if %u.%u)\n",
-		       bdfs[i], snn_rd(&m, SNN_REG_BOARD_ID), snn_rd(&m, SNN_REG_REVISION),
-		       cl, co, ne, snn_rd(&m, SNN_REG_AXONS), snn_rd(&m, SNN_REG_SYNAPSES),
-		       snn_rd(&m, SNN_REG_N_ROUTERS), SNN_QUEUES_IN(q), SNN_QUEUES_OUT(q),
-		       (unsigned long long)cl * co * ne,
-		       f & SNN_FEAT_DOORBELL_BAR ? "doorbell " : "",
-		       f & SNN_FEAT_ROUTERS ? "routers " : "",
-		       f & SNN_FEAT_OUT_DROP ? "out-drop " : "",
-		       f & SNN_FEAT_FAULT_INJECT ? "FAULT-INJECT " : "",
-		       SNN_VERSION_MAJOR(ver), SNN_VERSION_MINOR(ver));
+		nr = snn_rd(&m, SNN_REG_N_ROUTERS);
+		printf("board %s: id %u, revision %u, interface %u.%u, features:%s%s%s%s\n",
+		       bdfs[i], snn_rd(&m, SNN_REG_BOARD_ID),
+		       snn_rd(&m, SNN_REG_REVISION), SNN_VERSION_MAJOR(ver),
+		       SNN_VERSION_MINOR(ver),
+		       f & SNN_FEAT_DOORBELL_BAR ? " doorbell-bar" : "",
+		       f & SNN_FEAT_ROUTERS ? " routers" : "",
+		       f & SNN_FEAT_OUT_DROP ? " out-drop" : "",
+		       f & SNN_FEAT_FAULT_INJECT ? " FAULT-INJECTION" : "");
+		printf("  %u clusters x %u cores x %u neurons = %llu neurons\n",
+		       cl, co, ne, (unsigned long long)cl * co * ne);
+		printf("  per core: %u input axons, %u synapses (%.2f Mbit), %u fan-out entries\n",
+		       snn_rd(&m, SNN_REG_AXONS), snn_rd(&m, SNN_REG_SYNAPSES),
+		       snn_rd(&m, SNN_REG_SYN_MEM_BITS) / 1048576.0,
+		       snn_rd(&m, SNN_REG_FANOUT));
+		printf("  per cluster: %u profiles, %u in / %u out queues of up to %u events, rated %.1f MEPS in, %.1f MSPS out\n",
+		       snn_rd(&m, SNN_REG_PROFILES), SNN_QUEUES_IN(q),
+		       SNN_QUEUES_OUT(q), 1u << snn_rd(&m, SNN_REG_QUEUE_LOG2),
+		       snn_rd(&m, SNN_REG_RATED_EPS) / 1e6,
+		       snn_rd(&m, SNN_REG_RATED_SPS) / 1e6);
+		for (r = 0; r < nr; r++) {
+			uint32_t mask = snn_rd(&m, SNN_REG_ROUTER_CLUSTERS(r));
+			const char *sep = "";
+
+			printf("  router %u (unit %u): clusters ", r, cl + r);
+			for (c = 0; c < cl; c++) {
+				if (mask & (1u << c)) {
+					printf("%s%u", sep, c);
+					sep = ",";
+				}
+			}
+			printf("; %u routes, adds %u timestep(s)\n",
+			       snn_rd(&m, SNN_REG_ROUTE_ENTRIES),
+			       snn_rd(&m, SNN_REG_ROUTE_DELAY));
+		}
 		snn_unmap(&m);
 	}
 	return bad;
