@@ -272,8 +272,8 @@
 #define SNN_IMG_N_FLAGS			4	/* u8: SNN_NEURON_* */
 #define SNN_IMG_N_OUTQ			5	/* u8: output queue if OUT */
 #define SNN_IMG_N_BIAS_MANT		6	/* s16: used if BIAS */
-#define SNN_NEURON_OUT			(1u << 0)	/* report spikes to host */
-#define SNN_NEURON_BIAS			(1u << 1)	/* own bias_mant */
+#define SNN_NEURON_OUT		(1U << 0)	/* report spikes to host */
+#define SNN_NEURON_BIAS		(1U << 1)	/* own bias_mant */
 #define SNN_NEURON_FLAGS_ALL		(SNN_NEURON_OUT | SNN_NEURON_BIAS)
 /* synapse: axon -> neuron of the same core */
 #define SNN_IMG_S_CORE			0	/* u8 */

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Probe: struct class .devnode() takes a const struct device *.
+ * Linux 6.2 (driver core: "make struct class.devnode() take a const *").
+ * A type comparison, so the answer does not depend on whether the compiler
+ * only warns about incompatible pointer types.
+ */
+#include <linux/device.h>
+
+_Static_assert(__builtin_types_compatible_p(
+		       typeof(((struct class *)0)->devnode),
+		       char *(*)(const struct device *, umode_t *)),
+	       "class.devnode takes struct device *");

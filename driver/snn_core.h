@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * snndev driver core: boards, units (/dev/snnX and /dev/snnX.Y), files.
+ *
+ * The core knows the board's register interface (snn_hw.h) but not the
+ * transport: register access, doorbells, queue memory and network loading
+ * go through struct snn_transport_ops (snn_pci.c implements it for PCIe).
+ *
+ * Lifetime.  A board is reference counted: the transport holds one
+ * reference from probe to remove, every open file one more.  Remove marks
+ * the board gone under board->lock (write), so that no ioctl touches the
+ * hardware afterwards, zaps every user mapping, stops the device and frees
+ * the DMA memory; the struct itself goes with the last reference.
+ *
+ * Locking.  board->lock (rwsem) is held for reading by every operation
+ * that touches the hardware and for writing by remove and board reset.
+ * unit->mutex serialises the operations on one cluster or routing unit.
+ * Order: board->lock, then unit->mutex.  Nothing sleeps on the device
+ * (waits for runs) with either held.
+ */
+#ifndef SNN_CORE_H
+#define SNN_CORE_H
+
+#include <linux/device.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/eventfd.h>
+#include <linux/xarray.h>
+#include <linux/fs.h>
+#include <linux/snn.h>
+
+#include "snn_hw.h"
+
+#define SNN_DRV_VERSION		"0.1.0"
+#define SNN_MAX_BOARDS		64
+#define SNN_UNITS_PER_BOARD	(SNN_MAX_CLUSTERS + SNN_MAX_ROUTERS + 1)
+
+enum snn_health {
+	SNN_HEALTH_OK,
+	SNN_HEALTH_DEGRADED,	/* board: some unit failed */
+	SNN_HEALTH_FAILED,	/* unit hung or in error; board dead */
+	SNN_HEALTH_RESETTING,
+};
+
+struct snn_board;
+struct snn_file;
+
+/* The capability registers, read once at probe. */
+struct snn_caps {
+	u32 board_id, revision, hw_version, features;
+	u32 clusters, cores, neurons, axons, synapses, fanout, profiles;
+	u32 routers, in_queues, out_queues, queue_log2;
+	u32 route_entries, route_delay, route_fifo;
+	u32 rated_eps, rated_sps, syn_mem_bits;
+	u32 router_mask[SNN_MAX_ROUTERS];
+};
+
+/* DMA memory of one spike queue: a control page, then the entries. */
+struct snn_ring {
+	void *cpu;
+	dma_addr_t dma;
+	size_t size;		/* page aligned: what user space maps */
+	u32 log2;
+};
+
+struct snn_transport_ops {
+	u32 transport;		/* SNN_TRANSPORT_* */
+	u32 (*rd)(struct snn_board *b, u32 off);
+	void (*wr)(struct snn_board *b, u32 off, u32 val);
+	void (*doorbell)(struct snn_board *b, unsigned int cl, u32 off,
+			 u32 val);
+	int (*ring_alloc)(struct snn_board *b, struct snn_ring *r);
+	void (*ring_free)(struct snn_board *b, struct snn_ring *r);
+	int (*ring_mmap)(struct snn_board *b, struct snn_ring *r,
+			 struct vm_area_struct *vma);
+	/* NULL if doorbells cannot be mapped safely */
+	int (*doorbell_mmap)(struct snn_board *b, unsigned int cl,
+			     struct vm_area_struct *vma);
+	/* Program queue registers for @r (ring DMA at r->dma + ctrl page). */
+	void (*queue_enable)(struct snn_board *b, unsigned int cl, u32 dir,
+			     u32 q, struct snn_ring *r);
+	void (*queue_disable)(struct snn_board *b, unsigned int cl, u32 dir,
+			      u32 q);
+	/* Hand a network image to cluster @cl and start the load. */
+	int (*load_start)(struct snn_board *b, unsigned int cl,
+			  const void *img, size_t len, void **token);
+	void (*load_done)(struct snn_board *b, void *token);
+};
+
+/* A node: the board's control node, a cluster or a routing unit. */
+struct snn_unit {
+	struct snn_board *board;
+	u32 type;		/* SNN_NODE_* */
+	u32 index;		/* Y; ~0 for the board node */
+	u32 hw;			/* cluster or router number */
+	int minor;
+	struct device *dev;
+	struct inode *inode;	/* address space of its mappings */
+	struct mutex mutex;
+	struct snn_file *owner;	/* the one open file (cluster, router) */
+	wait_queue_head_t wq;
+	atomic_t irq_seq;	/* bumped by every interrupt */
+	u32 irq_bits;		/* SNN_CL_IRQ_* seen since last look */
+	spinlock_t irq_lock;
+	enum snn_health health;
+	const char *health_why;
+	struct delayed_work watchdog;
+	u32 wd_timestep;
+	unsigned long wd_since;
+};
+
+struct snn_board {
+	struct kref ref;
+	struct device *parent;
+	const struct snn_transport_ops *ops;
+	void *priv;
+	int index;		/* X */
+	char bus_id[32];
+	struct snn_caps caps;
+	struct rw_semaphore lock;
+	bool gone;		/* removed or dead: -ENODEV */
+	u32 gen;		/* board reset generation */
+	enum snn_health health;
+	unsigned int n_units;
+	struct snn_unit ctl;
+	struct snn_unit units[SNN_MAX_CLUSTERS + SNN_MAX_ROUTERS];
+};
+
+/* Per open file of a cluster or routing unit. */
+struct snn_file {
+	struct snn_unit *unit;
+	u32 gen;
+	struct snn_ring *rings[2][SNN_MAX_QUEUES];
+	struct eventfd_ctx *efd;
+	u32 efd_events;
+	bool run_started;
+	bool loaded;
+};
+
+extern const struct file_operations snn_fops;
+extern unsigned int snn_hang_timeout_ms;
+extern struct xarray snn_minors;
+extern struct mutex snn_minors_lock;
+
+struct snn_board *snn_board_alloc(struct device *parent,
+				  const struct snn_transport_ops *ops,
+				  void *priv, const char *bus_id);
+int snn_board_probe_caps(struct snn_board *b);
+int snn_board_register(struct snn_board *b);
+void snn_board_unregister(struct snn_board *b);
+void snn_board_put(struct snn_board *b);
+void snn_board_irq_cluster(struct snn_board *b, unsigned int cl);
+void snn_board_irq_error(struct snn_board *b);
+
+/* Helpers shared by the core files. */
+static inline u32 snn_rd(struct snn_board *b, u32 off)
+{
+	return b->ops->rd(b, off);
+}
+
+static inline void snn_wr(struct snn_board *b, u32 off, u32 val)
+{
+	b->ops->wr(b, off, val);
+}
+
+static inline u32 snn_cl_rd(struct snn_board *b, unsigned int cl, u32 off)
+{
+	return snn_rd(b, SNN_CLUSTER_BASE(cl) + off);
+}
+
+static inline void snn_cl_wr(struct snn_board *b, unsigned int cl, u32 off,
+			     u32 val)
+{
+	snn_wr(b, SNN_CLUSTER_BASE(cl) + off, val);
+}
+
+u64 snn_cl_counter(struct snn_board *b, unsigned int cl, unsigned int i);
+int snn_cluster_reset_hw(struct snn_board *b, unsigned int cl, bool full);
+void snn_unit_set_health(struct snn_unit *u, enum snn_health h,
+			 const char *why);
+void snn_unit_zap(struct snn_unit *u);
+void snn_file_free_rings(struct snn_file *f);
+void snn_file_restore_queues(struct snn_file *f);
+bool snn_board_check_alive(struct snn_board *b);
+int snn_board_reset(struct snn_board *b);
+void snn_watchdog_arm(struct snn_unit *u);
+
+/* snn_pci.c */
+int snn_pci_init(void);
+void snn_pci_exit(void);
+
+#endif /* SNN_CORE_H */

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snndev PCIe transport: BAR0 registers, BAR2 doorbell pages, MSI-X (one
+ * vector per cluster plus the error vector), coherent DMA for queues and
+ * network images.  Everything else is in the core (snn_main.c).
+ */
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/interrupt.h>
+#include <linux/dma-mapping.h>
+#include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "snn_core.h"
+#include "snn_compat.h"
+
+struct snn_pci;
+
+struct snn_pci_vec {
+	struct snn_pci *p;
+	unsigned int vec;
+	char name[32];
+};
+
+struct snn_pci {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	void __iomem *db;
+	resource_size_t db_start;
+	resource_size_t db_len;
+	struct snn_board *board;
+	unsigned int nvec;
+	struct snn_pci_vec vec[SNN_MAX_CLUSTERS + 1];
+};
+
+struct snn_pci_load {
+	void *cpu;
+	dma_addr_t dma;
+	size_t len;
+};
+
+static u32 snn_pci_rd(struct snn_board *b, u32 off)
+{
+	struct snn_pci *p = b->priv;
+
+	return readl(p->regs + off);
+}
+
+static void snn_pci_wr(struct snn_board *b, u32 off, u32 val)
+{
+	struct snn_pci *p = b->priv;
+
+	writel(val, p->regs + off);
+}
+
+static void snn_pci_doorbell(struct snn_board *b, unsigned int cl, u32 off,
+			     u32 val)
+{
+	struct snn_pci *p = b->priv;
+
+	/* ring entries written by the CPU must be visible before this */
+	wmb();
+	writel(val, p->db + (size_t)cl * SNN_DB_PAGE_SIZE + off);
+}
+
+static int snn_pci_ring_alloc(struct snn_board *b, struct snn_ring *r)
+{
+	struct snn_pci *p = b->priv;
+
+	r->cpu = dma_alloc_coherent(&p->pdev->dev, r->size, &r->dma,
+				    GFP_KERNEL);
+	return r->cpu ? 0 : -ENOMEM;
+}
+
+static void snn_pci_ring_free(struct snn_board *b, struct snn_ring *r)
+{
+	struct snn_pci *p = b->priv;
+
+	dma_free_coherent(&p->pdev->dev, r->size, r->cpu, r->dma);
+	r->cpu = NULL;
+}
+
+static int snn_pci_ring_mmap(struct snn_board *b, struct snn_ring *r,
+			     struct vm_area_struct *vma)
+{
+	struct snn_pci *p = b->priv;
+	unsigned long pgoff = vma->vm_pgoff;
+	int ret;
+
+	/* the DMA API takes vm_pgoff as the offset into the buffer */
+	vma->vm_pgoff = 0;
+	ret = dma_mmap_coherent(&p->pdev->dev, vma, r->cpu, r->dma, r->size);
+	vma->vm_pgoff = pgoff;
+	return ret;
+}
+
+static int snn_pci_doorbell_mmap(struct snn_board *b, unsigned int cl,
+				 struct vm_area_struct *vma)
+{
+	struct snn_pci *p = b->priv;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	resource_size_t start = p->db_start + (resource_size_t)cl *
+				SNN_DB_PAGE_SIZE;
+
+	/* one cluster's page only: impossible if pages exceed 64 KiB */
+	if (PAGE_SIZE > SNN_DB_PAGE_SIZE || len > SNN_DB_PAGE_SIZE)
+		return -EINVAL;
+	snn_vm_flags_set(vma, VM_IO);
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	return io_remap_pfn_range(vma, vma->vm_start, start >> PAGE_SHIFT, len,
+				  vma->vm_page_prot);
+}
+
+static void snn_pci_queue_enable(struct snn_board *b, unsigned int cl,
+				 u32 dir, u32 q, struct snn_ring *r)
+{
+	u32 base = SNN_CLUSTER_BASE(cl) +
+		   (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
+	dma_addr_t ring = r->dma + PAGE_SIZE;
+
+	snn_pci_wr(b, base + SNN_Q_CTRL, 0);
+	snn_pci_wr(b, base + SNN_Q_BASE_LO, lower_32_bits(ring));
+	snn_pci_wr(b, base + SNN_Q_BASE_HI, upper_32_bits(ring));
+	snn_pci_wr(b, base + SNN_Q_WB_LO, lower_32_bits(r->dma));
+	snn_pci_wr(b, base + SNN_Q_WB_HI, upper_32_bits(r->dma));
+	snn_pci_wr(b, base + SNN_Q_SIZE_LOG2, r->log2);
+	snn_pci_wr(b, base + SNN_Q_CTRL, SNN_Q_CTRL_ENABLE);
+}
+
+static void snn_pci_queue_disable(struct snn_board *b, unsigned int cl,
+				  u32 dir, u32 q)
+{
+	u32 base = SNN_CLUSTER_BASE(cl) +
+		   (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
+
+	snn_pci_wr(b, base + SNN_Q_CTRL, 0);
+}
+
+static int snn_pci_load_start(struct snn_board *b, unsigned int cl,
+			      const void *img, size_t len, void **token)
+{
+	struct snn_pci *p = b->priv;
+	struct snn_pci_load *l = kzalloc(sizeof(*l), GFP_KERNEL);
+
+	if (!l)
+		return -ENOMEM;
+	l->len = len;
+	l->cpu = dma_alloc_coherent(&p->pdev->dev, len, &l->dma, GFP_KERNEL);
+	if (!l->cpu) {
+		kfree(l);
+		return -ENOMEM;
+	}
+	memcpy(l->cpu, img, len);
+	snn_cl_wr(b, cl, SNN_CL_LOAD_ADDR_LO, lower_32_bits(l->dma));
+	snn_cl_wr(b, cl, SNN_CL_LOAD_ADDR_HI, upper_32_bits(l->dma));
+	snn_cl_wr(b, cl, SNN_CL_LOAD_LEN, len);
+	snn_cl_wr(b, cl, SNN_CL_LOAD_CMD, SNN_CL_LOAD_START);
+	*token = l;
+	return 0;
+}
+
+static void snn_pci_load_done(struct snn_board *b, void *token)
+{
+	struct snn_pci *p = b->priv;
+	struct snn_pci_load *l = token;
+
+	dma_free_coherent(&p->pdev->dev, l->len, l->cpu, l->dma);
+	kfree(l);
+}
+
+static const struct snn_transport_ops snn_pci_ops = {
+	.transport = SNN_TRANSPORT_PCI,
+	.rd = snn_pci_rd,
+	.wr = snn_pci_wr,
+	.doorbell = snn_pci_doorbell,
+	.ring_alloc = snn_pci_ring_alloc,
+	.ring_free = snn_pci_ring_free,
+	.ring_mmap = snn_pci_ring_mmap,
+	.doorbell_mmap = snn_pci_doorbell_mmap,
+	.queue_enable = snn_pci_queue_enable,
+	.queue_disable = snn_pci_queue_disable,
+	.load_start = snn_pci_load_start,
+	.load_done = snn_pci_load_done,
+};
+
+static irqreturn_t snn_pci_irq(int irq, void *data)
+{
+	struct snn_pci_vec *v = data;
+	struct snn_board *b = v->p->board;
+
+	if (v->vec < b->caps.clusters)
+		snn_board_irq_cluster(b, v->vec);
+	else
+		snn_board_irq_error(b);
+	return IRQ_HANDLED;
+}
+
+static void snn_pci_free_irqs(struct snn_pci *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nvec; i++)
+		free_irq(pci_irq_vector(p->pdev, i), &p->vec[i]);
+	if (p->nvec)
+		pci_free_irq_vectors(p->pdev);
+	p->nvec = 0;
+}
+
+static int snn_pci_setup_irqs(struct snn_pci *p)
+{
+	unsigned int n = p->board->caps.clusters + 1, i;
+	int ret;
+
+	ret = pci_alloc_irq_vectors(p->pdev, n, n, PCI_IRQ_MSIX);
+	if (ret < 0) {
+		dev_err(&p->pdev->dev, "cannot get %u MSI-X vectors: %d\n", n,
+			ret);
+		return ret;
+	}
+	for (i = 0; i < n; i++) {
+		struct snn_pci_vec *v = &p->vec[i];
+
+		v->p = p;
+		v->vec = i;
+		if (i < n - 1)
+			snprintf(v->name, sizeof(v->name), "snn-%s-cl%u",
+				 pci_name(p->pdev), i);
+		else
+			snprintf(v->name, sizeof(v->name), "snn-%s-err",
+				 pci_name(p->pdev));
+		ret = request_irq(pci_irq_vector(p->pdev, i), snn_pci_irq, 0,
+				  v->name, v);
+		if (ret) {
+			while (i--)
+				free_irq(pci_irq_vector(p->pdev, i), &p->vec[i]);
+			pci_free_irq_vectors(p->pdev);
+			return ret;
+		}
+	}
+	p->nvec = n;
+	return 0;
+}
+
+/* Bring the board to its power-on state; false if it does not answer. */
+static bool snn_pci_reset_board(struct snn_pci *p)
+{
+	int i;
+
+	if (readl(p->regs + SNN_REG_MAGIC) != SNN_MAGIC)
+		return false;
+	writel(SNN_BOARD_CTRL_RESET, p->regs + SNN_REG_BOARD_CTRL);
+	for (i = 0; i < 5000; i++) {
+		u32 st = readl(p->regs + SNN_REG_BOARD_STATUS);
+
+		if (st == ~0u)
+			return false;
+		if (st & SNN_BOARD_STATUS_READY)
+			return true;
+		usleep_range(100, 200);
+	}
+	return false;
+}
+
+static int snn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct device *dev = &pdev->dev;
+	struct snn_pci *p;
+	int ret;
+
+	p = devm_kzalloc(dev, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->pdev = pdev;
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	if (pci_resource_len(pdev, SNN_BAR_REGS) < SNN_REGS_SIZE ||
+	    !(pci_resource_flags(pdev, SNN_BAR_REGS) & IORESOURCE_MEM) ||
+	    !(pci_resource_flags(pdev, SNN_BAR_DOORBELL) & IORESOURCE_MEM)) {
+		dev_err(dev, "unexpected BAR layout\n");
+		return -ENODEV;
+	}
+	ret = pcim_iomap_regions(pdev, BIT(SNN_BAR_REGS) |
+				 BIT(SNN_BAR_DOORBELL), "snn");
+	if (ret)
+		return ret;
+	p->regs = pcim_iomap_table(pdev)[SNN_BAR_REGS];
+	p->db = pcim_iomap_table(pdev)[SNN_BAR_DOORBELL];
+	p->db_start = pci_resource_start(pdev, SNN_BAR_DOORBELL);
+	p->db_len = pci_resource_len(pdev, SNN_BAR_DOORBELL);
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret) {
+		dev_err(dev, "no usable DMA configuration\n");
+		return ret;
+	}
+	if (!snn_pci_reset_board(p)) {
+		dev_err(dev, "board does not answer or does not come out of reset\n");
+		return -ENODEV;
+	}
+	pci_set_master(pdev);
+
+	p->board = snn_board_alloc(dev, &snn_pci_ops, p, pci_name(pdev));
+	if (!p->board)
+		return -ENOMEM;
+	ret = snn_board_probe_caps(p->board);
+	if (ret)
+		goto err_board;
+	if (p->db_len < (resource_size_t)p->board->caps.clusters *
+			SNN_DB_PAGE_SIZE) {
+		dev_err(dev, "doorbell BAR too small for %u clusters\n",
+			p->board->caps.clusters);
+		ret = -ENODEV;
+		goto err_board;
+	}
+	ret = snn_pci_setup_irqs(p);
+	if (ret)
+		goto err_board;
+	ret = snn_board_register(p->board);
+	if (ret)
+		goto err_irqs;
+	pci_set_drvdata(pdev, p);
+	return 0;
+
+err_irqs:
+	snn_pci_free_irqs(p);
+err_board:
+	pci_clear_master(pdev);
+	snn_board_put(p->board);
+	return ret;
+}
+
+static void snn_pci_remove(struct pci_dev *pdev)
+{
+	struct snn_pci *p = pci_get_drvdata(pdev);
+
+	snn_board_unregister(p->board);
+	/* stop all DMA before the memory goes (no-op after surprise removal) */
+	snn_pci_reset_board(p);
+	snn_pci_free_irqs(p);
+	pci_clear_master(pdev);
+	snn_board_put(p->board);
+}
+
+static const struct pci_device_id snn_pci_ids[] = {
+	{ PCI_DEVICE(SNN_PCI_VENDOR_ID, SNN_PCI_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, snn_pci_ids);
+
+static struct pci_driver snn_pci_driver = {
+	.name = "snn",
+	.id_table = snn_pci_ids,
+	.probe = snn_pci_probe,
+	.remove = snn_pci_remove,
+};
+
+int snn_pci_init(void)
+{
+	return pci_register_driver(&snn_pci_driver);
+}
+
+void snn_pci_exit(void)
+{
+	pci_unregister_driver(&snn_pci_driver);
+}
