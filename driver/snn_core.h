@@ -124,6 +124,7 @@ struct snn_board {
 	bool gone;		/* removed or dead: -ENODEV */
 	u32 gen;		/* board reset generation */
 	enum snn_health health;
+	struct dentry *debugfs;	/* fault knobs of a test board */
 	unsigned int n_units;
 	struct snn_unit ctl;
 	struct snn_unit units[SNN_MAX_CLUSTERS + SNN_MAX_ROUTERS];

@@ -12,6 +12,7 @@
 #include <linux/pseudo_fs.h>
 #include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/debugfs.h>
 
 #include "snn_core.h"
 #include "snn_compat.h"
@@ -25,6 +26,7 @@ MODULE_PARM_DESC(hang_timeout_ms,
 		 "a running cluster whose timestep does not advance for this long is reported hung (default 5000)");
 
 static dev_t snn_devt;
+static struct dentry *snn_debugfs;
 static struct cdev snn_cdev;
 static struct class *snn_class;
 static struct vfsmount *snn_mnt;
@@ -526,6 +528,69 @@ static const struct attribute_group *snn_router_groups[] = {
 	&snn_router_group, NULL,
 };
 
+/* ---- debugfs: fault injection on test boards (like netdevsim) ---------- */
+
+struct snn_fault_knob {
+	const char *name;
+	u32 reg;
+};
+
+static const struct snn_fault_knob snn_fault_knobs[] = {
+	{ "fault_hang", SNN_REG_FAULT_HANG },		/* cluster mask */
+	{ "fault_dma", SNN_REG_FAULT_DMA },		/* cluster << 16 | n */
+	{ "fault_allones", SNN_REG_FAULT_ALLONES },	/* next n reads */
+	{ "fault_irq_loss", SNN_REG_FAULT_IRQ_LOSS },	/* vector << 16 | n */
+};
+
+static ssize_t snn_fault_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct snn_board *b = file->private_data;
+	const struct snn_fault_knob *k = NULL;
+	unsigned int i;
+	u32 val;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(snn_fault_knobs); i++)
+		if (!strcmp(file->f_path.dentry->d_name.name,
+			    snn_fault_knobs[i].name))
+			k = &snn_fault_knobs[i];
+	if (!k)
+		return -EINVAL;
+	ret = kstrtou32_from_user(ubuf, len, 0, &val);
+	if (ret)
+		return ret;
+	down_read(&b->lock);
+	if (b->gone) {
+		up_read(&b->lock);
+		return -ENODEV;
+	}
+	snn_wr(b, k->reg, val);
+	up_read(&b->lock);
+	return len;
+}
+
+static const struct file_operations snn_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = snn_fault_write,
+	.llseek = SNN_NO_LLSEEK,
+};
+
+static void snn_debugfs_add(struct snn_board *b)
+{
+	char name[16];
+	unsigned int i;
+
+	if (!(b->caps.features & SNN_FEAT_FAULT_INJECT) || !snn_debugfs)
+		return;
+	snprintf(name, sizeof(name), "snn%d", b->index);
+	b->debugfs = debugfs_create_dir(name, snn_debugfs);
+	for (i = 0; i < ARRAY_SIZE(snn_fault_knobs); i++)
+		debugfs_create_file(snn_fault_knobs[i].name, 0200, b->debugfs,
+				    b, &snn_fault_fops);
+}
+
 /* ---- boards -------------------------------------------------------------- */
 
 static void snn_read_caps(struct snn_board *b)
@@ -758,6 +823,7 @@ int snn_board_register(struct snn_board *b)
 		snn_board_unregister(b);
 		return ret;
 	}
+	snn_debugfs_add(b);
 	dev_info(b->parent,
 		 "snn%d: board %u rev %u, %u clusters x %u cores x %u neurons, %u routing units\n",
 		 b->index, c->board_id, c->revision, c->clusters, c->cores,
@@ -774,6 +840,8 @@ void snn_board_unregister(struct snn_board *b)
 {
 	unsigned int i;
 
+	debugfs_remove_recursive(b->debugfs);
+	b->debugfs = NULL;
 	down_write(&b->lock);
 	b->gone = true;
 	up_write(&b->lock);
@@ -874,6 +942,7 @@ static int __init snn_init(void)
 	snn_mnt = kern_mount(&snn_fs_type);
 	if (IS_ERR(snn_mnt))
 		return PTR_ERR(snn_mnt);
+	snn_debugfs = debugfs_create_dir("snn", NULL);
 	ret = alloc_chrdev_region(&snn_devt, 0, SNN_MAX_MINORS, "snn");
 	if (ret)
 		goto err_mnt;
@@ -900,6 +969,7 @@ err_cdev:
 err_region:
 	unregister_chrdev_region(snn_devt, SNN_MAX_MINORS);
 err_mnt:
+	debugfs_remove_recursive(snn_debugfs);
 	kern_unmount(snn_mnt);
 	return ret;
 }
@@ -907,6 +977,7 @@ err_mnt:
 static void __exit snn_exit(void)
 {
 	snn_pci_exit();
+	debugfs_remove_recursive(snn_debugfs);
 	class_destroy(snn_class);
 	cdev_del(&snn_cdev);
 	unregister_chrdev_region(snn_devt, SNN_MAX_MINORS);
