@@ -187,6 +187,8 @@ void snn_file_free_rings(struct snn_file *f);
 void snn_file_restore_queues(struct snn_file *f);
 bool snn_board_check_alive(struct snn_board *b);
 int snn_board_reset(struct snn_board *b);
+void snn_board_reset_begin(struct snn_board *b);
+void snn_board_reset_end(struct snn_board *b, bool ok);
 void snn_watchdog_arm(struct snn_unit *u);
 
 /* snn_pci.c */

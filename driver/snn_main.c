@@ -865,32 +865,65 @@ void snn_board_unregister(struct snn_board *b)
 }
 
 /*
- * Board reset (SNN_IOC_BOARD_RESET on /dev/snnX).  Files opened before it
- * get -ENODEV until reopened; their mappings are zapped.  Also the way back
- * from a failed board whose device answers again.
+ * Board reset, in two halves so that the transport can put a function
+ * level reset in between (PCI reset_prepare/reset_done).  Files opened
+ * before it get -ENODEV until reopened; their mappings are zapped and
+ * their queues freed once the device has stopped.
  */
-int snn_board_reset(struct snn_board *b)
+void snn_board_reset_begin(struct snn_board *b)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(5000);
 	unsigned int i;
-	int ret = 0;
 
 	down_write(&b->lock);
-	if (b->gone) {
-		up_write(&b->lock);
-		return -ENODEV;
-	}
 	b->health = SNN_HEALTH_RESETTING;
 	snn_unit_set_health(&b->ctl, SNN_HEALTH_RESETTING, "board reset");
 	b->gen++;
 	for (i = 0; i < b->n_units; i++) {
+		snn_unit_zap(&b->units[i]);
+		cancel_delayed_work(&b->units[i].watchdog);
+	}
+}
+
+/* @ok: the device came out of reset; else it is left failed. */
+void snn_board_reset_end(struct snn_board *b, bool ok)
+{
+	unsigned int i;
+
+	for (i = 0; ok && i < b->n_units; i++) {
 		struct snn_unit *u = &b->units[i];
 
-		snn_unit_zap(u);
-		cancel_delayed_work(&u->watchdog);
+		mutex_lock(&u->mutex);
+		if (u->owner)
+			snn_file_free_rings(u->owner);
+		spin_lock_irq(&u->irq_lock);
+		u->owner = NULL;	/* a stale file lost the unit */
+		u->irq_bits = 0;
+		spin_unlock_irq(&u->irq_lock);
+		mutex_unlock(&u->mutex);
+		snn_unit_set_health(u, SNN_HEALTH_OK, "board reset");
+		atomic_inc(&u->irq_seq);
+		wake_up_all(&u->wq);
 	}
-	if (!snn_board_check_alive(b)) {
-		ret = -EIO;
+	b->health = ok ? SNN_HEALTH_OK : SNN_HEALTH_FAILED;
+	snn_unit_set_health(&b->ctl, ok ? snn_board_worst(b) :
+			    SNN_HEALTH_FAILED, "board reset");
+	up_write(&b->lock);
+}
+
+/* SNN_IOC_BOARD_RESET; also the way back for a board that answers again. */
+int snn_board_reset(struct snn_board *b)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(5000);
+	int ret = 0;
+
+	down_read(&b->lock);
+	ret = b->gone ? -ENODEV : 0;
+	up_read(&b->lock);
+	if (ret)
+		return ret;
+	snn_board_reset_begin(b);
+	if (b->gone || !snn_board_check_alive(b)) {
+		ret = b->gone ? -ENODEV : -EIO;
 		goto out;
 	}
 	snn_wr(b, SNN_REG_BOARD_CTRL, SNN_BOARD_CTRL_RESET);
@@ -901,27 +934,8 @@ int snn_board_reset(struct snn_board *b)
 		}
 		usleep_range(100, 200);
 	}
-	for (i = 0; i < b->n_units; i++) {
-		struct snn_unit *u = &b->units[i];
-
-		mutex_lock(&u->mutex);
-		if (u->owner) {
-			snn_file_free_rings(u->owner);
-			u->owner = NULL;	/* the stale file lost it */
-		}
-		spin_lock_irq(&u->irq_lock);
-		u->irq_bits = 0;
-		spin_unlock_irq(&u->irq_lock);
-		mutex_unlock(&u->mutex);
-		snn_unit_set_health(u, SNN_HEALTH_OK, "board reset");
-		atomic_inc(&u->irq_seq);
-		wake_up_all(&u->wq);
-	}
 out:
-	b->health = ret ? SNN_HEALTH_FAILED : SNN_HEALTH_OK;
-	snn_unit_set_health(&b->ctl, ret ? SNN_HEALTH_FAILED :
-			    snn_board_worst(b), "board reset");
-	up_write(&b->lock);
+	snn_board_reset_end(b, !ret);
 	return ret;
 }
 

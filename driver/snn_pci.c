@@ -343,6 +343,28 @@ static void snn_pci_remove(struct pci_dev *pdev)
 	snn_board_put(p->board);
 }
 
+/* A function reset from the PCI core (sysfs reset, error recovery). */
+static void snn_pci_reset_prepare(struct pci_dev *pdev)
+{
+	struct snn_pci *p = pci_get_drvdata(pdev);
+
+	if (p)
+		snn_board_reset_begin(p->board);
+}
+
+static void snn_pci_reset_done(struct pci_dev *pdev)
+{
+	struct snn_pci *p = pci_get_drvdata(pdev);
+
+	if (p)
+		snn_board_reset_end(p->board, snn_pci_reset_board(p));
+}
+
+static const struct pci_error_handlers snn_pci_err_handlers = {
+	.reset_prepare = snn_pci_reset_prepare,
+	.reset_done = snn_pci_reset_done,
+};
+
 static const struct pci_device_id snn_pci_ids[] = {
 	{ PCI_DEVICE(SNN_PCI_VENDOR_ID, SNN_PCI_DEVICE_ID) },
 	{ }
@@ -354,6 +376,7 @@ static struct pci_driver snn_pci_driver = {
 	.id_table = snn_pci_ids,
 	.probe = snn_pci_probe,
 	.remove = snn_pci_remove,
+	.err_handler = &snn_pci_err_handlers,
 };
 
 int snn_pci_init(void)
