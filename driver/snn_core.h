@@ -88,6 +88,8 @@ struct snn_transport_ops {
 	int (*load_start)(struct snn_board *b, unsigned int cl,
 			  const void *img, size_t len, void **token);
 	void (*load_done)(struct snn_board *b, void *token);
+	/* Stop all DMA (board reset); the device may already be gone. */
+	void (*quiesce)(struct snn_board *b);
 };
 
 /* A node: the board's control node, a cluster or a routing unit. */

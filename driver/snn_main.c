@@ -853,6 +853,12 @@ void snn_board_unregister(struct snn_board *b)
 		wake_up_all(&u->wq);
 		cancel_delayed_work_sync(&u->watchdog);
 		snn_unit_zap(u);
+	}
+	/* the device must stop all DMA before its memory is freed */
+	b->ops->quiesce(b);
+	for (i = 0; i < b->n_units; i++) {
+		struct snn_unit *u = &b->units[i];
+
 		mutex_lock(&u->mutex);
 		if (u->owner)
 			snn_file_free_rings(u->owner);

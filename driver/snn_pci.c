@@ -169,6 +169,13 @@ static void snn_pci_load_done(struct snn_board *b, void *token)
 	kfree(l);
 }
 
+static bool snn_pci_reset_board(struct snn_pci *p);
+
+static void snn_pci_quiesce(struct snn_board *b)
+{
+	snn_pci_reset_board(b->priv);
+}
+
 static const struct snn_transport_ops snn_pci_ops = {
 	.transport = SNN_TRANSPORT_PCI,
 	.rd = snn_pci_rd,
@@ -182,6 +189,7 @@ static const struct snn_transport_ops snn_pci_ops = {
 	.queue_disable = snn_pci_queue_disable,
 	.load_start = snn_pci_load_start,
 	.load_done = snn_pci_load_done,
+	.quiesce = snn_pci_quiesce,
 };
 
 static irqreturn_t snn_pci_irq(int irq, void *data)
@@ -335,9 +343,8 @@ static void snn_pci_remove(struct pci_dev *pdev)
 {
 	struct snn_pci *p = pci_get_drvdata(pdev);
 
+	/* stops the device's DMA, then frees its memory */
 	snn_board_unregister(p->board);
-	/* stop all DMA before the memory goes (no-op after surprise removal) */
-	snn_pci_reset_board(p);
 	snn_pci_free_irqs(p);
 	pci_clear_master(pdev);
 	snn_board_put(p->board);
