@@ -5,6 +5,9 @@
 #   make            build the host parts (engine, snn-sim, tests)
 #   make run        the main job: build, boot the emulated board, show it
 #   make check      host unit tests + tests inside a QEMU VM
+#   make module     build the driver, snn.ko, for the test VM's kernel
+#   make check-style    checkpatch + sparse on the driver and uapi header
+#   make check-uapi     uapi struct layout (holes, padding, 32/64-bit)
 #   make bench-engine   neuron-engine microbenchmark (not part of check)
 #
 # Outputs go to build/ (B=...); caches shared between checkouts (the QEMU
@@ -18,12 +21,12 @@ HOST_CFLAGS	?= -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
 export B SNNDEV_CACHE
 
 .PHONY: all host run check check-host check-vm bench-engine deps qemu \
-	kernel clean help
+	kernel module check-style check-uapi clean help
 
 all: host
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 include qemu-model/engine/engine.mk
 include selftests/selftests.mk
@@ -50,6 +53,17 @@ check-host: $(ENGINE_TEST_TARGETS)
 
 check-vm: $(GUEST_TEST_TARGETS)
 	@scripts/check-vm.sh
+
+# snn.ko for $(B)/kernel (KERNEL=$(B)/kernel-<suite> or a kernel build
+# directory for another): $(B)/module/snn.ko, $(B)/module/<release>/snn.ko
+module:
+	@scripts/build-module.sh $(KERNEL)
+
+check-style:
+	@scripts/check-style.sh
+
+check-uapi:
+	@scripts/check-uapi-layout.sh
 
 clean:
 	rm -rf $(B)

@@ -82,6 +82,7 @@ jobs=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 # variables (MAKEFLAGS with the outer M=, KBUILD_EXTMOD, sub_make_done,
 # the jobserver...) would turn this make into a part of the outer build.
 status=0
+# shellcheck disable=SC2086  # $objs: one word per object
 env -i PATH="$PATH" HOME="${HOME:-/}" LC_ALL=C \
 	make -C "$KDIR" M="$TMP" -k -j"$jobs" "$@" $objs >"$LOG" 2>&1 || status=$?
 
@@ -103,7 +104,7 @@ rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
 	echo "#define SNN_CONFTEST_H"
 	echo
 	for n in $names; do
-		N=$(echo "$n" | tr 'a-z' 'A-Z')
+		N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
 		if [ -f "$TMP/p_$n.o" ]; then
 			echo "#define SNN_HAVE_$N 1"
 		else

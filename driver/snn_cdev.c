@@ -507,13 +507,13 @@ static int snn_route_cluster(struct snn_board *b, int fd, u32 mask,
 	struct snn_file *of;
 	int ret = 0;
 
-	if (!fdt.file)
+	if (!snn_fd_file(fdt))
 		return -EBADF;
-	if (fdt.file->f_op != &snn_fops) {
+	if (snn_fd_file(fdt)->f_op != &snn_fops) {
 		ret = -EINVAL;
 		goto out;
 	}
-	of = fdt.file->private_data;
+	of = snn_fd_file(fdt)->private_data;
 	if (of->unit->board != b || of->unit->type != SNN_NODE_CLUSTER ||
 	    snn_file_stale(of)) {
 		ret = -EINVAL;

@@ -15,11 +15,22 @@
 
 #include <linux/device.h>
 #include <linux/eventfd.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 
 #include "snn_conftest.h"
+
+/*
+ * 6.12: <asm/unaligned.h> moved to <linux/unaligned.h>.  Include
+ * snn_compat.h instead of either.
+ */
+#ifdef SNN_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 /* 6.4: class_create() lost its owner argument. */
 #ifdef SNN_HAVE_CLASS_CREATE_NO_OWNER
@@ -86,6 +97,19 @@ static inline void snn_eventfd_signal(struct eventfd_ctx *ctx)
 #define SNN_NO_LLSEEK		no_llseek
 #else
 #define SNN_NO_LLSEEK		NULL
+#endif
+
+/*
+ * 6.12: struct fd lost its .file member; fd_file(f) replaces f.file:
+ *	struct fd f = fdget(fd);
+ *
+ *	if (!snn_fd_file(f))
+ *		return -EBADF;
+ */
+#ifdef SNN_HAVE_FD_FILE
+#define snn_fd_file(f)		fd_file(f)
+#else
+#define snn_fd_file(f)		((f).file)
 #endif
 
 #endif /* SNN_COMPAT_H */

@@ -130,10 +130,13 @@ static void snn_uevent_health(struct snn_unit *u, enum snn_health h,
 			      const char *why)
 {
 	char health[32], reason[64];
-	char *envp[] = { health, reason, NULL };
+	char *envp[3];
 
 	if (!u->dev)
 		return;
+	envp[0] = health;
+	envp[1] = reason;
+	envp[2] = NULL;
 	snprintf(health, sizeof(health), "SNN_HEALTH=%s", snn_health_names[h]);
 	snprintf(reason, sizeof(reason), "SNN_REASON=%s", why ? why : "");
 	kobject_uevent_env(&u->dev->kobj, KOBJ_CHANGE, envp);

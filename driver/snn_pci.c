@@ -104,7 +104,7 @@ static int snn_pci_doorbell_mmap(struct snn_board *b, unsigned int cl,
 				SNN_DB_PAGE_SIZE;
 
 	/* one cluster's page only: impossible if pages exceed 64 KiB */
-	if (PAGE_SIZE > SNN_DB_PAGE_SIZE || len > SNN_DB_PAGE_SIZE)
+	if (SNN_DB_PAGE_SIZE < PAGE_SIZE || len > SNN_DB_PAGE_SIZE)
 		return -EINVAL;
 	snn_vm_flags_set(vma, VM_IO);
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);

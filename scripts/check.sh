@@ -4,8 +4,15 @@
 # `make check`: everything the project tests, in order:
 #   1. Debian packages (scripts/deps.sh)
 #   2. host build and host unit tests (make check-host)
-#   3. QEMU with the board model, the Debian kernel, the guest tests, and
-#      the tests inside a VM (make check-vm -> scripts/check-vm.sh)
+#   3. style: checkpatch and sparse on the driver and uapi header
+#      (make check-style -> scripts/check-style.sh)
+#   4. uapi: struct layout of uapi/linux/snn.h (make check-uapi ->
+#      scripts/check-uapi-layout.sh)
+#   5. module: snn.ko for the VM's kernel (make module ->
+#      scripts/build-module.sh), once driver/*.c exist
+#   6. QEMU with the board model, the Debian kernel, the guest tests, and
+#      the tests inside a VM, with snn.ko loaded if it was built (make
+#      check-vm -> scripts/check-vm.sh)
 # The last line is the total, "N passed, N failed[, N skipped]"; the exit
 # status is non-zero if anything failed or could not be built.
 set -euo pipefail
@@ -47,6 +54,21 @@ scripts/deps.sh
 
 msg "host build and unit tests..."
 stage host "$B/check-host.log" make -s --no-print-directory check-host
+
+msg "style checks (checkpatch, sparse)..."
+stage style "$B/check-style.log" scripts/check-style.sh
+
+msg "uapi layout checks..."
+stage uapi "$B/check-uapi.log" scripts/check-uapi-layout.sh
+
+if compgen -G 'driver/*.c' >/dev/null; then
+	msg "building snn.ko..."
+	stage module "$B/check-module.log" scripts/build-module.sh
+else
+	# (build-module.sh removes a stale module itself when it runs)
+	rm -f "$B/module/snn.ko"
+	msg "no driver sources (driver/*.c) yet: not building snn.ko"
+fi
 
 msg "VM tests..."
 stage vm "$B/check-vm.log" make -s --no-print-directory check-vm

@@ -7,7 +7,7 @@
  */
 #include <linux/device.h>
 
-_Static_assert(__builtin_types_compatible_p(
-		       typeof(((struct class *)0)->dev_uevent),
-		       int (*)(const struct device *, struct kobj_uevent_env *)),
-	       "class.dev_uevent takes struct device *");
+int snn_probe(const struct device *dev, struct kobj_uevent_env *env);
+
+static_assert(__builtin_types_compatible_p(typeof(*((struct class *)0)->dev_uevent),
+					   typeof(snn_probe)));

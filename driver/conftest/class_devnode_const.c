@@ -7,7 +7,7 @@
  */
 #include <linux/device.h>
 
-_Static_assert(__builtin_types_compatible_p(
-		       typeof(((struct class *)0)->devnode),
-		       char *(*)(const struct device *, umode_t *)),
-	       "class.devnode takes struct device *");
+char *snn_probe(const struct device *dev, umode_t *mode);
+
+static_assert(__builtin_types_compatible_p(typeof(*((struct class *)0)->devnode),
+					   typeof(snn_probe)));
