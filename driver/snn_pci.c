@@ -103,8 +103,11 @@ static int snn_pci_doorbell_mmap(struct snn_board *b, unsigned int cl,
 	resource_size_t start = p->db_start + (resource_size_t)cl *
 				SNN_DB_PAGE_SIZE;
 
-	/* one cluster's page only: impossible if pages exceed 64 KiB */
-	if (SNN_DB_PAGE_SIZE < PAGE_SIZE || len > SNN_DB_PAGE_SIZE)
+	/*
+	 * One cluster's page only; a mapping is at least PAGE_SIZE, so this
+	 * also refuses kernels whose pages are larger than 64 KiB.
+	 */
+	if (len > SNN_DB_PAGE_SIZE)
 		return -EINVAL;
 	snn_vm_flags_set(vma, VM_IO);
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
