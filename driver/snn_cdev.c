@@ -84,6 +84,42 @@ void snn_file_free_rings(struct snn_file *f)
 	}
 }
 
+/* Queues kept from a file whose cluster would not stop; device stopped. */
+void snn_unit_free_orphans(struct snn_unit *u)
+{
+	struct snn_board *b = u->board;
+	unsigned int d, q;
+
+	for (d = 0; d < 2; d++) {
+		for (q = 0; q < SNN_MAX_QUEUES; q++) {
+			struct snn_ring *r = u->orphans[d][q];
+
+			if (!r)
+				continue;
+			u->orphans[d][q] = NULL;
+			b->ops->ring_free(b, r);
+			kfree(r);
+		}
+	}
+}
+
+/* The cluster did not stop: keep its queue memory until it does. */
+static void snn_file_orphan_rings(struct snn_file *f)
+{
+	struct snn_unit *u = f->unit;
+	unsigned int d, q;
+
+	for (d = 0; d < 2; d++) {
+		for (q = 0; q < SNN_MAX_QUEUES; q++) {
+			/* an occupied slot: leak rather than free used memory */
+			if (!f->rings[d][q] || u->orphans[d][q])
+				continue;
+			u->orphans[d][q] = f->rings[d][q];
+			f->rings[d][q] = NULL;
+		}
+	}
+}
+
 /* After a full cluster reset: program the queues again, indices at 0. */
 void snn_file_restore_queues(struct snn_file *f)
 {
@@ -120,8 +156,7 @@ static long snn_ioc_queue_create(struct snn_file *f, void *arg)
 	struct snn_ring *r;
 	int ret;
 
-	if (qc->flags || qc->reserved || qc->mmap_offset || qc->mmap_size ||
-	    qc->ring_offset || qc->wb_offset || qc->entries)
+	if (qc->flags || qc->reserved)
 		return -EINVAL;
 	ret = snn_check_queue_id(f, qc->dir, qc->index);
 	if (ret)
@@ -153,11 +188,15 @@ static long snn_ioc_queue_create(struct snn_file *f, void *arg)
 	return 0;
 }
 
-static bool snn_cluster_running(struct snn_file *f)
+/* 0 if idle, -EBUSY while running or loading, -ENODEV if gone. */
+static int snn_cluster_idle(struct snn_file *f)
 {
-	u32 st = snn_cl_rd(f->unit->board, f->unit->hw, SNN_CL_STATUS);
+	u32 st;
+	int ret = snn_cl_status(f->unit->board, f->unit->hw, &st);
 
-	return st & (SNN_CL_ST_RUNNING | SNN_CL_ST_LOADING);
+	if (ret)
+		return ret;
+	return st & (SNN_CL_ST_RUNNING | SNN_CL_ST_LOADING) ? -EBUSY : 0;
 }
 
 static long snn_ioc_queue_destroy(struct snn_file *f, void *arg)
@@ -174,8 +213,9 @@ static long snn_ioc_queue_destroy(struct snn_file *f, void *arg)
 	r = f->rings[qi->dir][qi->index];
 	if (!r)
 		return -ENOENT;
-	if (snn_cluster_running(f))
-		return -EBUSY;
+	ret = snn_cluster_idle(f);
+	if (ret)
+		return ret;
 	b->ops->queue_disable(b, u->hw, qi->dir, qi->index);
 	unmap_mapping_range(u->inode->i_mapping,
 			    SNN_MMAP_QUEUE(qi->dir, qi->index), r->size, 1);
@@ -227,8 +267,6 @@ static long snn_ioc_load(struct snn_file *f, void *arg)
 	req->err_index = 0;
 	req->err_field = 0;
 	req->err_limit = 0;
-	if (req->reserved[0] || req->reserved[1])
-		return -EINVAL;
 	/* copy and validate before taking locks: user memory may fault */
 	ret = snn_load_build(req, &lc, &img, &len);
 	if (ret)
@@ -238,9 +276,9 @@ static long snn_ioc_load(struct snn_file *f, void *arg)
 		kvfree(img);
 		return ret;
 	}
-	if (snn_cluster_running(f)) {
+	ret = snn_cluster_idle(f);
+	if (ret) {
 		kvfree(img);
-		ret = -EBUSY;
 		goto unlock;
 	}
 	ret = b->ops->load_start(b, u->hw, img, len, &token);
@@ -262,6 +300,12 @@ static long snn_ioc_load(struct snn_file *f, void *arg)
 		}
 		usleep_range(50, 200);
 	}
+	if (ret == -ETIMEDOUT && snn_cluster_reset_hw(b, u->hw, true)) {
+		/* the device may still read the image: keep it */
+		dev_err(b->parent, "cluster %u: load timed out and reset failed\n",
+			u->hw);
+		goto unlock;
+	}
 	b->ops->load_done(b, token);
 	if (ret)
 		goto unlock;
@@ -273,7 +317,6 @@ static long snn_ioc_load(struct snn_file *f, void *arg)
 		ret = -EIO;
 		goto unlock;
 	}
-	f->loaded = true;
 	f->run_started = false;
 unlock:
 	snn_file_unlock(f);
@@ -286,10 +329,13 @@ static long snn_ioc_run(struct snn_file *f, void *arg)
 	struct snn_unit *u = f->unit;
 	struct snn_board *b = u->board;
 	u32 st, rem;
+	int ret;
 
 	if (run->flags || !run->steps)
 		return -EINVAL;
-	st = snn_cl_rd(b, u->hw, SNN_CL_STATUS);
+	ret = snn_cl_status(b, u->hw, &st);
+	if (ret)
+		return ret;
 	if (st & SNN_CL_ST_ERROR || u->health == SNN_HEALTH_FAILED)
 		return -EIO;
 	if (!(st & SNN_CL_ST_LOADED))
@@ -341,12 +387,16 @@ static bool snn_input_space(struct snn_file *f)
 	return false;
 }
 
-/* Snapshot the cluster's state into @w; returns the status register. */
-static u32 snn_wait_state(struct snn_file *f, struct snn_wait *w)
+/* Snapshot the cluster's state into @w; -ENODEV if the device has gone. */
+static int snn_wait_state(struct snn_file *f, struct snn_wait *w)
 {
 	struct snn_unit *u = f->unit;
 	struct snn_board *b = u->board;
-	u32 st = snn_cl_rd(b, u->hw, SNN_CL_STATUS);
+	u32 st;
+	int ret = snn_cl_status(b, u->hw, &st);
+
+	if (ret)
+		return ret;
 
 	w->timestep = snn_cl_rd(b, u->hw, SNN_CL_TIMESTEP);
 	w->remaining = snn_cl_rd(b, u->hw, SNN_CL_REMAINING);
@@ -365,7 +415,7 @@ static u32 snn_wait_state(struct snn_file *f, struct snn_wait *w)
 	} else {
 		w->state = SNN_STATE_IDLE;
 	}
-	return st;
+	return 0;
 }
 
 static long snn_ioc_wait(struct snn_file *f, void *arg)
@@ -388,9 +438,14 @@ static long snn_ioc_wait(struct snn_file *f, void *arg)
 		if (ret)
 			return ret;
 		seq = atomic_read(&u->irq_seq);
-		snn_wait_state(f, w);
-		out = (w->flags & SNN_WAIT_OUTPUT) && snn_output_pending(f);
+		ret = snn_wait_state(f, w);
+		out = !ret && (w->flags & SNN_WAIT_OUTPUT) &&
+		      snn_output_pending(f);
+		if (!ret && w->state == SNN_STATE_IDLE)
+			f->run_started = false;	/* completion seen */
 		snn_file_unlock(f);
+		if (ret)
+			return ret;
 		if (w->state == SNN_STATE_ERROR || w->state == SNN_STATE_HUNG)
 			return -EIO;
 		if (w->state == SNN_STATE_IDLE || out)
@@ -444,7 +499,6 @@ static long snn_ioc_reset(struct snn_file *f, void *arg)
 		return ret;
 	if (full) {
 		snn_file_restore_queues(f);
-		f->loaded = false;
 	}
 	f->run_started = false;
 	spin_lock_irq(&u->irq_lock);
@@ -529,6 +583,33 @@ out:
 	return ret;
 }
 
+/* Remember a route the hardware took (router unit mutex held). */
+static void snn_route_track(struct snn_unit *u, u32 cmd, u32 src, u32 dst)
+{
+	struct snn_route_ent *e;
+
+	if (cmd == SNN_RT_CMD_DEL) {
+		list_for_each_entry(e, &u->routes, node) {
+			if (e->src == src && e->dst == dst) {
+				list_del(&e->node);
+				kfree(e);
+				return;
+			}
+		}
+		return;
+	}
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e) {
+		/* cannot track it: take it back out of the hardware */
+		snn_wr(u->board, SNN_ROUTER_BASE(u->hw) + SNN_RT_CMD,
+		       SNN_RT_CMD_DEL);
+		return;
+	}
+	e->src = src;
+	e->dst = dst;
+	list_add_tail(&e->node, &u->routes);
+}
+
 static long snn_route_cmd(struct snn_file *f, void *arg, u32 cmd)
 {
 	struct snn_route *rt = arg;
@@ -559,6 +640,9 @@ static long snn_route_cmd(struct snn_file *f, void *arg, u32 cmd)
 	st = snn_rd(b, base + SNN_RT_CMD_STATUS);
 	switch (st) {
 	case SNN_E_NONE:
+		snn_route_track(u, cmd,
+				SNN_RT_ADDR(src, rt->src_core, rt->src_neuron),
+				SNN_RT_ADDR(dst, rt->dst_core, rt->dst_axon));
 		return 0;
 	case SNN_E_RT_FULL:
 		return -ENOSPC;
@@ -585,16 +669,33 @@ static long snn_ioc_route_del(struct snn_file *f, void *arg)
 
 /*
  * A cluster changing hands must not receive or send spikes through routes
- * its previous owner set up: clear the routing units that reach it.
+ * its previous owner set up: delete every route from or to it.  Caller
+ * holds board->lock (read) and the cluster's mutex.
  */
 static void snn_routes_drop_cluster(struct snn_board *b, unsigned int cl)
 {
 	unsigned int r;
 
-	for (r = 0; r < b->caps.routers; r++)
-		if (b->caps.router_mask[r] & BIT(cl))
-			snn_wr(b, SNN_ROUTER_BASE(r) + SNN_RT_CMD,
-			       SNN_RT_CMD_CLEAR);
+	for (r = 0; r < b->caps.routers; r++) {
+		struct snn_unit *ru = &b->units[b->caps.clusters + r];
+		u32 base = SNN_ROUTER_BASE(r);
+		struct snn_route_ent *e, *tmp;
+
+		if (!(b->caps.router_mask[r] & BIT(cl)))
+			continue;
+		mutex_lock(&ru->mutex);
+		list_for_each_entry_safe(e, tmp, &ru->routes, node) {
+			if (SNN_RT_ADDR_CLUSTER(e->src) != cl &&
+			    SNN_RT_ADDR_CLUSTER(e->dst) != cl)
+				continue;
+			snn_wr(b, base + SNN_RT_SRC, e->src);
+			snn_wr(b, base + SNN_RT_DST, e->dst);
+			snn_wr(b, base + SNN_RT_CMD, SNN_RT_CMD_DEL);
+			list_del(&e->node);
+			kfree(e);
+		}
+		mutex_unlock(&ru->mutex);
+	}
 }
 
 /* ---- board node ------------------------------------------------------------ */
@@ -715,8 +816,12 @@ static long snn_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 			return ret;
 	}
 
-	if (d->cmd == SNN_IOC_BOARD_RESET)
-		return snn_board_reset_ioctl(f, buf, filp);
+	if (d->cmd == SNN_IOC_BOARD_RESET) {
+		down_read(&f->unit->board->lock);
+		ret = snn_file_stale(f) ? -ENODEV : 0;
+		up_read(&f->unit->board->lock);
+		return ret ? ret : snn_board_reset_ioctl(f, buf, filp);
+	}
 
 	if (d->own_locking) {
 		ret = d->fn(f, buf);
@@ -801,12 +906,17 @@ static int snn_release(struct inode *inode, struct file *filp)
 		    u->type == SNN_NODE_CLUSTER) {
 			/* stop all DMA into our queues before freeing them */
 			cancel_delayed_work(&u->watchdog);
-			snn_cluster_reset_hw(b, u->hw, true);
 			snn_routes_drop_cluster(b, u->hw);
 			snn_unit_zap(u);
-			if (u->health != SNN_HEALTH_OK)
+			if (snn_cluster_reset_hw(b, u->hw, true) == -ETIMEDOUT) {
+				dev_err(b->parent,
+					"cluster %u does not stop; its queues stay allocated until the board resets\n",
+					u->hw);
+				snn_file_orphan_rings(f);
+			} else if (u->health != SNN_HEALTH_OK) {
 				snn_unit_set_health(u, SNN_HEALTH_OK,
 						    "released");
+			}
 		}
 		snn_file_free_rings(f);
 		spin_lock_irq(&u->irq_lock);
@@ -857,7 +967,7 @@ static int snn_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (off == SNN_MMAP_DOORBELL) {
 		if (!b->ops->doorbell_mmap)
 			ret = -ENODEV;
-		else if (len != PAGE_ALIGN(SNN_DB_PAGE_SIZE))
+		else if (len != PAGE_ALIGN(SNN_DOORBELL_MAP_SIZE))
 			ret = -EINVAL;
 		else
 			ret = b->ops->doorbell_mmap(b, u->hw, vma);
@@ -894,8 +1004,7 @@ static __poll_t snn_poll(struct file *filp, poll_table *wait)
 	if (snn_file_lock(f))
 		return EPOLLERR | EPOLLHUP;
 	if (u->type == SNN_NODE_CLUSTER) {
-		st = snn_cl_rd(u->board, u->hw, SNN_CL_STATUS);
-		if (st == ~0u && !snn_board_check_alive(u->board)) {
+		if (snn_cl_status(u->board, u->hw, &st)) {
 			mask = EPOLLERR | EPOLLHUP;
 			goto out;
 		}

@@ -29,6 +29,7 @@
 #include <linux/workqueue.h>
 #include <linux/eventfd.h>
 #include <linux/xarray.h>
+#include <linux/list.h>
 #include <linux/fs.h>
 #include <linux/snn.h>
 
@@ -112,6 +113,15 @@ struct snn_unit {
 	struct delayed_work watchdog;
 	u32 wd_timestep;
 	unsigned long wd_since;
+	struct list_head routes;	/* router: struct snn_route_ent */
+	/* queues a stuck cluster may still use: freed after quiesce */
+	struct snn_ring *orphans[2][SNN_MAX_QUEUES];
+};
+
+/* A route a routing unit holds, so a cluster's routes can be undone. */
+struct snn_route_ent {
+	struct list_head node;
+	u32 src, dst;		/* SNN_RT_ADDR() */
 };
 
 struct snn_board {
@@ -139,8 +149,7 @@ struct snn_file {
 	struct snn_ring *rings[2][SNN_MAX_QUEUES];
 	struct eventfd_ctx *efd;
 	u32 efd_events;
-	bool run_started;
-	bool loaded;
+	bool run_started;	/* EPOLLIN once it finishes, until WAIT */
 };
 
 extern const struct file_operations snn_fops;
@@ -188,6 +197,8 @@ void snn_unit_zap(struct snn_unit *u);
 void snn_file_free_rings(struct snn_file *f);
 void snn_file_restore_queues(struct snn_file *f);
 bool snn_board_check_alive(struct snn_board *b);
+int snn_cl_status(struct snn_board *b, unsigned int cl, u32 *st);
+void snn_unit_free_orphans(struct snn_unit *u);
 int snn_board_reset(struct snn_board *b);
 void snn_board_reset_begin(struct snn_board *b);
 void snn_board_reset_end(struct snn_board *b, bool ok);

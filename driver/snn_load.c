@@ -29,11 +29,7 @@
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
-#include <asm/unaligned.h>
 
-/* The uapi and snn_hw.h both define these: same values, spelt 1U and 1u. */
-#undef SNN_NEURON_OUT
-#undef SNN_NEURON_BIAS
 #include "snn_hw.h"
 #include "snn_load.h"
 
@@ -54,6 +50,19 @@ struct snn_load_ctx {
 	unsigned long *defined;		/* bit core * npc + index: exists */
 	u32 *per_core;			/* synapses or fan-out entries */
 };
+
+/* Little-endian stores into the image, on any CPU. */
+static void snn_load_put16(u32 v, u8 *p)
+{
+	p[0] = (u8)v;
+	p[1] = (u8)(v >> 8);
+}
+
+static void snn_load_put32(u32 v, u8 *p)
+{
+	snn_load_put16(v, p);
+	snn_load_put16(v >> 16, p + 2);
+}
 
 static int snn_load_fail(struct snn_load *req, int err, u32 section,
 			 u32 index, u32 field, u32 limit)
@@ -209,17 +218,16 @@ static void snn_load_write_header(struct snn_load_ctx *c)
 	u8 *h = c->img;
 
 	memset(h, 0, SNN_IMG_HDR_SIZE);
-	put_unaligned_le32(SNN_IMG_MAGIC, h + SNN_IMG_H_MAGIC);
-	put_unaligned_le16(SNN_IMG_VERSION, h + SNN_IMG_H_VERSION);
-	put_unaligned_le16(SNN_IMG_HDR_SIZE, h + SNN_IMG_H_HDR_SIZE);
-	put_unaligned_le16(req->n_cores, h + SNN_IMG_H_N_CORES);
-	put_unaligned_le16(req->neurons_per_core,
-			   h + SNN_IMG_H_NEURONS_PER_CORE);
-	put_unaligned_le16(req->axons_per_core, h + SNN_IMG_H_AXONS_PER_CORE);
-	put_unaligned_le16(req->n_profiles, h + SNN_IMG_H_N_PROFILES);
-	put_unaligned_le32(req->n_neurons, h + SNN_IMG_H_N_NEURONS);
-	put_unaligned_le32(req->n_synapses, h + SNN_IMG_H_N_SYNAPSES);
-	put_unaligned_le32(req->n_fanout, h + SNN_IMG_H_N_FANOUT);
+	snn_load_put32(SNN_IMG_MAGIC, h + SNN_IMG_H_MAGIC);
+	snn_load_put16(SNN_IMG_VERSION, h + SNN_IMG_H_VERSION);
+	snn_load_put16(SNN_IMG_HDR_SIZE, h + SNN_IMG_H_HDR_SIZE);
+	snn_load_put16(req->n_cores, h + SNN_IMG_H_N_CORES);
+	snn_load_put16(req->neurons_per_core, h + SNN_IMG_H_NEURONS_PER_CORE);
+	snn_load_put16(req->axons_per_core, h + SNN_IMG_H_AXONS_PER_CORE);
+	snn_load_put16(req->n_profiles, h + SNN_IMG_H_N_PROFILES);
+	snn_load_put32(req->n_neurons, h + SNN_IMG_H_N_NEURONS);
+	snn_load_put32(req->n_synapses, h + SNN_IMG_H_N_SYNAPSES);
+	snn_load_put32(req->n_fanout, h + SNN_IMG_H_N_FANOUT);
 }
 
 static bool snn_load_bias_ok(s16 mant)
@@ -259,11 +267,10 @@ static int snn_load_profiles(struct snn_load_ctx *c)
 			return snn_load_fail(req, -EINVAL, SNN_SEC_PROFILE, i,
 					     SNN_FIELD_RESERVED, 0);
 		/* bytes and zero fields are already in place */
-		put_unaligned_le16(p.du, rec + SNN_IMG_P_DU);
-		put_unaligned_le16(p.dv, rec + SNN_IMG_P_DV);
-		put_unaligned_le32(p.vth, rec + SNN_IMG_P_VTH);
-		put_unaligned_le16((u16)p.bias_mant,
-				   rec + SNN_IMG_P_BIAS_MANT);
+		snn_load_put16(p.du, rec + SNN_IMG_P_DU);
+		snn_load_put16(p.dv, rec + SNN_IMG_P_DV);
+		snn_load_put32(p.vth, rec + SNN_IMG_P_VTH);
+		snn_load_put16((u16)p.bias_mant, rec + SNN_IMG_P_BIAS_MANT);
 	}
 	return 0;
 }
@@ -317,8 +324,8 @@ static int snn_load_neurons(struct snn_load_ctx *c)
 		if (__test_and_set_bit(flat, c->defined))
 			return snn_load_fail(req, -EINVAL, SNN_SEC_NEURON, i,
 					     SNN_FIELD_INDEX, 0);
-		put_unaligned_le16(n.index, rec + SNN_IMG_N_INDEX);
-		put_unaligned_le16((u16)n.bias_mant, rec + SNN_IMG_N_BIAS_MANT);
+		snn_load_put16(n.index, rec + SNN_IMG_N_INDEX);
+		snn_load_put16((u16)n.bias_mant, rec + SNN_IMG_N_BIAS_MANT);
 	}
 	return 0;
 }
@@ -366,8 +373,8 @@ static int snn_load_synapses(struct snn_load_ctx *c)
 		if (++c->per_core[s.core] > caps->synapses)
 			return snn_load_fail(req, -ENOSPC, SNN_SEC_SYNAPSE, i,
 					     SNN_FIELD_CORE, caps->synapses);
-		put_unaligned_le16(s.axon, rec + SNN_IMG_S_AXON);
-		put_unaligned_le16(s.neuron, rec + SNN_IMG_S_NEURON);
+		snn_load_put16(s.axon, rec + SNN_IMG_S_AXON);
+		snn_load_put16(s.neuron, rec + SNN_IMG_S_NEURON);
 	}
 	return 0;
 }
@@ -411,8 +418,8 @@ static int snn_load_fanout(struct snn_load_ctx *c)
 		if (++c->per_core[f.src_core] > caps->fanout)
 			return snn_load_fail(req, -ENOSPC, SNN_SEC_FANOUT, i,
 					     SNN_FIELD_SRC_CORE, caps->fanout);
-		put_unaligned_le16(f.src_neuron, rec + SNN_IMG_F_SRC_NEURON);
-		put_unaligned_le16(f.dst_axon, rec + SNN_IMG_F_DST_AXON);
+		snn_load_put16(f.src_neuron, rec + SNN_IMG_F_SRC_NEURON);
+		snn_load_put16(f.dst_axon, rec + SNN_IMG_F_DST_AXON);
 	}
 	return 0;
 }

@@ -71,6 +71,22 @@ bool snn_board_check_alive(struct snn_board *b)
 	return snn_rd(b, SNN_REG_MAGIC) == SNN_MAGIC;
 }
 
+/*
+ * Read a cluster's status; -ENODEV if the device has gone (all-ones reads
+ * and a dead magic register, as after surprise removal).
+ */
+int snn_cl_status(struct snn_board *b, unsigned int cl, u32 *st)
+{
+	*st = snn_cl_rd(b, cl, SNN_CL_STATUS);
+	if (*st == ~0u && !snn_board_check_alive(b)) {
+		if (b->ctl.health != SNN_HEALTH_FAILED)
+			snn_unit_set_health(&b->ctl, SNN_HEALTH_FAILED,
+					    "not responding");
+		return -ENODEV;
+	}
+	return 0;
+}
+
 u64 snn_cl_counter(struct snn_board *b, unsigned int cl, unsigned int i)
 {
 	u32 hi, lo, hi2;
@@ -116,7 +132,7 @@ static enum snn_health snn_board_worst(struct snn_board *b)
 {
 	unsigned int i;
 
-	if (b->gone)
+	if (b->gone || b->health == SNN_HEALTH_FAILED)
 		return SNN_HEALTH_FAILED;
 	if (b->health == SNN_HEALTH_RESETTING)
 		return SNN_HEALTH_RESETTING;
@@ -233,6 +249,9 @@ static void snn_watchdog(struct work_struct *work)
 	ts = snn_cl_rd(b, u->hw, SNN_CL_TIMESTEP);
 	if (st == ~0u && !snn_board_check_alive(b)) {
 		dev_err(b->parent, "board stopped responding\n");
+		b->health = SNN_HEALTH_FAILED;
+		snn_unit_set_health(&b->ctl, SNN_HEALTH_FAILED,
+				    "not responding");
 		goto out;
 	}
 	if (!(st & SNN_CL_ST_RUNNING))
@@ -250,6 +269,11 @@ static void snn_watchdog(struct work_struct *work)
 			"cluster %u hung at timestep %u; reset it to recover\n",
 			u->hw, ts);
 		snn_unit_set_health(u, SNN_HEALTH_FAILED, "hung");
+		spin_lock_irq(&u->irq_lock);
+		if (u->owner && u->owner->efd &&
+		    (u->owner->efd_events & SNN_NOTIFY_ERROR))
+			snn_eventfd_signal(u->owner->efd);
+		spin_unlock_irq(&u->irq_lock);
 		atomic_inc(&u->irq_seq);
 		wake_up_all(&u->wq);
 		again = false;
@@ -682,6 +706,12 @@ struct snn_board *snn_board_alloc(struct device *parent,
 
 static void snn_unit_free(struct snn_unit *u)
 {
+	struct snn_route_ent *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &u->routes, node) {
+		list_del(&e->node);
+		kfree(e);
+	}
 	if (u->inode)
 		iput(u->inode);
 	u->inode = NULL;
@@ -718,6 +748,7 @@ static int snn_unit_init(struct snn_board *b, struct snn_unit *u, u32 type,
 	init_waitqueue_head(&u->wq);
 	spin_lock_init(&u->irq_lock);
 	INIT_DELAYED_WORK(&u->watchdog, snn_watchdog);
+	INIT_LIST_HEAD(&u->routes);
 	u->inode = alloc_anon_inode(snn_mnt->mnt_sb);
 	if (IS_ERR(u->inode)) {
 		int ret = PTR_ERR(u->inode);
@@ -865,6 +896,7 @@ void snn_board_unregister(struct snn_board *b)
 		mutex_lock(&u->mutex);
 		if (u->owner)
 			snn_file_free_rings(u->owner);
+		snn_unit_free_orphans(u);
 		mutex_unlock(&u->mutex);
 	}
 	snn_unit_set_health(&b->ctl, SNN_HEALTH_FAILED, "removed");
@@ -904,6 +936,7 @@ void snn_board_reset_end(struct snn_board *b, bool ok)
 		mutex_lock(&u->mutex);
 		if (u->owner)
 			snn_file_free_rings(u->owner);
+		snn_unit_free_orphans(u);
 		spin_lock_irq(&u->irq_lock);
 		u->owner = NULL;	/* a stale file lost the unit */
 		u->irq_bits = 0;

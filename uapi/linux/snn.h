@@ -69,7 +69,8 @@ struct snn_info {
 	__u32 route_fifo;
 	__u32 rated_eps;	/* rated input events/s per cluster */
 	__u32 rated_sps;	/* rated output spikes/s per cluster */
-	__u32 unit_clusters;	/* router node: clusters it connects (mask) */
+	__u32 unit_clusters;	/* clusters a routing unit connects, or a
+				 * cluster node's own bit (mask) */
 	char driver_version[32];
 	char bus_id[32];	/* "0000:01:00.0" or the USB path */
 	__u64 reserved[4];
@@ -207,6 +208,7 @@ struct snn_load {
 #define SNN_QUEUE_OUT		1
 
 #define SNN_MMAP_DOORBELL	0ULL
+#define SNN_DOORBELL_MAP_SIZE	0x10000	/* map exactly this much */
 #define SNN_MMAP_QUEUE(dir, index) \
 	((1ULL + (dir) * 8 + (index)) << 24)	/* 16 MiB apart */
 #define SNN_DOORBELL_IN(q)	(4 * (q))
@@ -244,7 +246,11 @@ struct snn_run {
 	__u32 flags;		/* 0 */
 };
 
-#define SNN_WAIT_OUTPUT		(1U << 0)	/* also return on output */
+/*
+ * Also return when an output queue holds events the process has not yet
+ * handed back with its consumer doorbell.
+ */
+#define SNN_WAIT_OUTPUT		(1U << 0)
 
 #define SNN_STATE_IDLE		0
 #define SNN_STATE_RUNNING	1
@@ -284,7 +290,13 @@ struct snn_counters {
 	__u64 reserved[4];
 };
 
-#define SNN_RESET_STATE		(1U << 0)	/* only neuron state */
+/*
+ * Without SNN_RESET_STATE the whole cluster is reset: network unloaded,
+ * counters cleared, configuration (SNN_CONFIG_*) back to 0; the file's
+ * queues stay mapped and are programmed again with both indices at 0.
+ * SNN_RESET_STATE resets neuron state and the timestep only.
+ */
+#define SNN_RESET_STATE		(1U << 0)
 
 struct snn_reset {
 	__u32 flags;		/* 0: the whole cluster, or SNN_RESET_STATE */
@@ -306,6 +318,13 @@ struct snn_eventfd {
 	__s32 fd;		/* eventfd, or -1 to stop */
 	__u32 events;		/* SNN_NOTIFY_* */
 };
+
+/*
+ * poll(): EPOLLIN when an output queue holds unconsumed events, or when a
+ * run has finished and SNN_IOC_WAIT has not yet observed it; EPOLLOUT when
+ * an input queue has space; EPOLLPRI when the cluster is in error or hung;
+ * EPOLLERR | EPOLLHUP after unplug or board reset.
+ */
 
 /* ---- Routing: routing-unit node --------------------------------------- */
 
