@@ -497,9 +497,8 @@ static long snn_ioc_reset(struct snn_file *f, void *arg)
 	ret = snn_cluster_reset_hw(b, u->hw, full);
 	if (ret)
 		return ret;
-	if (full) {
+	if (full)
 		snn_file_restore_queues(f);
-	}
 	f->run_started = false;
 	spin_lock_irq(&u->irq_lock);
 	u->irq_bits = 0;

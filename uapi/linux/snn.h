@@ -69,8 +69,9 @@ struct snn_info {
 	__u32 route_fifo;
 	__u32 rated_eps;	/* rated input events/s per cluster */
 	__u32 rated_sps;	/* rated output spikes/s per cluster */
-	__u32 unit_clusters;	/* clusters a routing unit connects, or a
-				 * cluster node's own bit (mask) */
+	__u32 unit_clusters;	/* mask: a routing unit's clusters, or a
+				 * cluster node's own bit
+				 */
 	char driver_version[32];
 	char bus_id[32];	/* "0000:01:00.0" or the USB path */
 	__u64 reserved[4];
