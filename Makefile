@@ -48,8 +48,8 @@ run:
 check:
 	@scripts/check.sh
 
-check-host: $(ENGINE_TEST_TARGETS)
-	@scripts/run-host-tests.sh $(ENGINE_TEST_TARGETS)
+check-host: $(ENGINE_TEST_TARGETS) $(HOST_TEST_TARGETS)
+	@scripts/run-host-tests.sh $(ENGINE_TEST_TARGETS) $(HOST_TEST_TARGETS)
 
 check-vm: $(GUEST_TEST_TARGETS)
 	@scripts/check-vm.sh

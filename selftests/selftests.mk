@@ -24,7 +24,7 @@ GUEST_LDFLAGS	?= -static
 
 KSFT_HDRS	:= $(B)/ksft/kselftest_harness.h $(B)/ksft/kselftest.h
 
-GUEST_TEST_SRCS	:= $(sort $(wildcard selftests/*/*_test.c))
+GUEST_TEST_SRCS	:= $(sort $(filter-out %_host_test.c,$(wildcard selftests/*/*_test.c)))
 GUEST_TOOL_SRCS	:= selftests/model/snn_probe.c
 GUEST_TEST_TARGETS := $(patsubst selftests/%.c,$(B)/selftests/%,$(GUEST_TEST_SRCS))
 GUEST_TOOL_TARGETS := $(patsubst selftests/%.c,$(B)/selftests/%,$(GUEST_TOOL_SRCS))
@@ -49,3 +49,20 @@ $(B)/selftests/%: selftests/%.c $$(GUEST_EXTRA_SRCS_$$(notdir $$*)) \
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(GUEST_CPPFLAGS) -I$(<D) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) \
 		-o $@ $< $(GUEST_EXTRA_SRCS_$(notdir $*))
+
+# Host test of the driver's network-load validation (driver/snn_load.c
+# compiled in user space over a small kernel shim), checked against the
+# engine's image loader.
+LOAD_TEST_SRCS := selftests/driver/load_host_test.c \
+		  selftests/driver/kshim/kshim.c driver/snn_load.c \
+		  $(ENGINE_DIR)/snn_engine.c $(ENGINE_DIR)/snn_img_write.c
+LOAD_TEST_HDRS := driver/snn_load.h driver/snn_hw.h uapi/linux/snn.h \
+		  $(wildcard selftests/driver/kshim/*.h \
+			     selftests/driver/kshim/*/*.h) $(ENGINE_HDRS)
+
+$(B)/host/test-load: $(LOAD_TEST_SRCS) $(LOAD_TEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -O1 $(ENGINE_SAN) -Iselftests/driver/kshim \
+		-Idriver -Iuapi -I$(ENGINE_DIR) -o $@ $(LOAD_TEST_SRCS)
+
+HOST_TEST_TARGETS += $(B)/host/test-load
