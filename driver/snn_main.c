@@ -347,6 +347,13 @@ static ssize_t transport_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(transport);
 
+static ssize_t bus_id_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", snn_dev_unit(dev)->board->bus_id);
+}
+static DEVICE_ATTR_RO(bus_id);
+
 SNN_CAP_ATTR(board, u->board->index);
 SNN_CAP_ATTR(unit, u->index);
 SNN_CAP_ATTR(board_id, c->board_id);
@@ -490,7 +497,8 @@ static ssize_t routes_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RO(routes);
 
 static struct attribute *snn_board_attrs[] = {
-	&dev_attr_type.attr, &dev_attr_board.attr, &dev_attr_board_id.attr,
+	&dev_attr_type.attr, &dev_attr_board.attr, &dev_attr_bus_id.attr,
+	&dev_attr_board_id.attr,
 	&dev_attr_revision.attr, &dev_attr_transport.attr,
 	&dev_attr_clusters.attr, &dev_attr_routers.attr,
 	&dev_attr_health.attr, &dev_attr_rated_events_per_sec.attr,
@@ -506,7 +514,8 @@ static const struct attribute_group *snn_board_groups[] = {
 };
 
 static struct attribute *snn_cluster_attrs[] = {
-	&dev_attr_type.attr, &dev_attr_board.attr, &dev_attr_unit.attr,
+	&dev_attr_type.attr, &dev_attr_board.attr, &dev_attr_bus_id.attr,
+	&dev_attr_unit.attr,
 	&dev_attr_cluster.attr, &dev_attr_cores.attr,
 	&dev_attr_neurons_per_core.attr, &dev_attr_axons_per_core.attr,
 	&dev_attr_synapses_per_core.attr, &dev_attr_neurons.attr,
@@ -540,7 +549,8 @@ static const struct attribute_group *snn_cluster_groups[] = {
 };
 
 static struct attribute *snn_router_attrs[] = {
-	&dev_attr_type.attr, &dev_attr_board.attr, &dev_attr_unit.attr,
+	&dev_attr_type.attr, &dev_attr_board.attr, &dev_attr_bus_id.attr,
+	&dev_attr_unit.attr,
 	&dev_attr_router.attr, &dev_attr_connects.attr,
 	&dev_attr_route_capacity.attr, &dev_attr_route_delay.attr,
 	&dev_attr_routes.attr, &dev_attr_health.attr, &dev_attr_busy.attr,
