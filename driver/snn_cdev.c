@@ -111,10 +111,11 @@ static void snn_file_orphan_rings(struct snn_file *f)
 
 	for (d = 0; d < 2; d++) {
 		for (q = 0; q < SNN_MAX_QUEUES; q++) {
-			/* an occupied slot: leak rather than free used memory */
-			if (!f->rings[d][q] || u->orphans[d][q])
+			if (!f->rings[d][q])
 				continue;
-			u->orphans[d][q] = f->rings[d][q];
+			/* an occupied slot: leak rather than free used memory */
+			if (!u->orphans[d][q])
+				u->orphans[d][q] = f->rings[d][q];
 			f->rings[d][q] = NULL;
 		}
 	}
@@ -300,11 +301,16 @@ static long snn_ioc_load(struct snn_file *f, void *arg)
 		}
 		usleep_range(50, 200);
 	}
-	if (ret == -ETIMEDOUT && snn_cluster_reset_hw(b, u->hw, true)) {
-		/* the device may still read the image: keep it */
-		dev_err(b->parent, "cluster %u: load timed out and reset failed\n",
-			u->hw);
-		goto unlock;
+	if (ret == -ETIMEDOUT) {
+		if (snn_cluster_reset_hw(b, u->hw, true)) {
+			/* the device may still read the image: keep it */
+			dev_err(b->parent,
+				"cluster %u: load timed out and reset failed\n",
+				u->hw);
+			goto unlock;
+		}
+		snn_file_restore_queues(f);
+		f->run_started = false;
 	}
 	b->ops->load_done(b, token);
 	if (ret)
@@ -583,7 +589,7 @@ out:
 }
 
 /* Remember a route the hardware took (router unit mutex held). */
-static void snn_route_track(struct snn_unit *u, u32 cmd, u32 src, u32 dst)
+static int snn_route_track(struct snn_unit *u, u32 cmd, u32 src, u32 dst)
 {
 	struct snn_route_ent *e;
 
@@ -592,21 +598,22 @@ static void snn_route_track(struct snn_unit *u, u32 cmd, u32 src, u32 dst)
 			if (e->src == src && e->dst == dst) {
 				list_del(&e->node);
 				kfree(e);
-				return;
+				break;
 			}
 		}
-		return;
+		return 0;
 	}
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e) {
 		/* cannot track it: take it back out of the hardware */
 		snn_wr(u->board, SNN_ROUTER_BASE(u->hw) + SNN_RT_CMD,
 		       SNN_RT_CMD_DEL);
-		return;
+		return -ENOMEM;
 	}
 	e->src = src;
 	e->dst = dst;
 	list_add_tail(&e->node, &u->routes);
+	return 0;
 }
 
 static long snn_route_cmd(struct snn_file *f, void *arg, u32 cmd)
@@ -639,10 +646,11 @@ static long snn_route_cmd(struct snn_file *f, void *arg, u32 cmd)
 	st = snn_rd(b, base + SNN_RT_CMD_STATUS);
 	switch (st) {
 	case SNN_E_NONE:
-		snn_route_track(u, cmd,
-				SNN_RT_ADDR(src, rt->src_core, rt->src_neuron),
-				SNN_RT_ADDR(dst, rt->dst_core, rt->dst_axon));
-		return 0;
+		return snn_route_track(u, cmd,
+				       SNN_RT_ADDR(src, rt->src_core,
+						   rt->src_neuron),
+				       SNN_RT_ADDR(dst, rt->dst_core,
+						   rt->dst_axon));
 	case SNN_E_RT_FULL:
 		return -ENOSPC;
 	case SNN_E_RT_EXISTS:
@@ -916,6 +924,9 @@ static int snn_release(struct inode *inode, struct file *filp)
 				snn_unit_set_health(u, SNN_HEALTH_OK,
 						    "released");
 			}
+		} else if (!b->gone && f->gen != b->gen) {
+			/* a failed board reset: the device was never stopped */
+			snn_file_orphan_rings(f);
 		}
 		snn_file_free_rings(f);
 		spin_lock_irq(&u->irq_lock);

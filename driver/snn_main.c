@@ -79,6 +79,7 @@ int snn_cl_status(struct snn_board *b, unsigned int cl, u32 *st)
 {
 	*st = snn_cl_rd(b, cl, SNN_CL_STATUS);
 	if (*st == ~0u && !snn_board_check_alive(b)) {
+		b->health = SNN_HEALTH_FAILED;
 		if (b->ctl.health != SNN_HEALTH_FAILED)
 			snn_unit_set_health(&b->ctl, SNN_HEALTH_FAILED,
 					    "not responding");
@@ -909,7 +910,8 @@ void snn_board_unregister(struct snn_board *b)
 		snn_unit_free_orphans(u);
 		mutex_unlock(&u->mutex);
 	}
-	snn_unit_set_health(&b->ctl, SNN_HEALTH_FAILED, "removed");
+	b->ctl.health = SNN_HEALTH_FAILED;
+	snn_uevent_health(&b->ctl, SNN_HEALTH_FAILED, "removed");
 	for (i = 0; i < b->n_units; i++)
 		snn_unit_del(&b->units[i]);
 	snn_unit_del(&b->ctl);
@@ -940,9 +942,19 @@ void snn_board_reset_end(struct snn_board *b, bool ok)
 {
 	unsigned int i;
 
-	for (i = 0; ok && i < b->n_units; i++) {
+	for (i = 0; i < b->n_units; i++) {
 		struct snn_unit *u = &b->units[i];
+		struct snn_route_ent *e, *tmp;
 
+		atomic_inc(&u->irq_seq);
+		wake_up_all(&u->wq);
+		if (!ok)
+			continue;
+		/* the board reset cleared the routing units' tables */
+		list_for_each_entry_safe(e, tmp, &u->routes, node) {
+			list_del(&e->node);
+			kfree(e);
+		}
 		mutex_lock(&u->mutex);
 		if (u->owner)
 			snn_file_free_rings(u->owner);
@@ -953,8 +965,6 @@ void snn_board_reset_end(struct snn_board *b, bool ok)
 		spin_unlock_irq(&u->irq_lock);
 		mutex_unlock(&u->mutex);
 		snn_unit_set_health(u, SNN_HEALTH_OK, "board reset");
-		atomic_inc(&u->irq_seq);
-		wake_up_all(&u->wq);
 	}
 	b->health = ok ? SNN_HEALTH_OK : SNN_HEALTH_FAILED;
 	snn_unit_set_health(&b->ctl, ok ? snn_board_worst(b) :
