@@ -924,9 +924,12 @@ static int snn_release(struct inode *inode, struct file *filp)
 				snn_unit_set_health(u, SNN_HEALTH_OK,
 						    "released");
 			}
-		} else if (!b->gone && f->gen != b->gen) {
+		} else if (!b->gone && f->gen != b->gen &&
+			   u->type == SNN_NODE_CLUSTER) {
 			/* a failed board reset: the device was never stopped */
-			snn_file_orphan_rings(f);
+			snn_routes_drop_cluster(b, u->hw);
+			if (snn_cluster_reset_hw(b, u->hw, true))
+				snn_file_orphan_rings(f);
 		}
 		snn_file_free_rings(f);
 		spin_lock_irq(&u->irq_lock);
@@ -967,7 +970,8 @@ static int snn_mmap(struct file *filp, struct vm_area_struct *vma)
 
 	if (u->type != SNN_NODE_CLUSTER)
 		return -ENODEV;
-	if (!(vma->vm_flags & VM_SHARED))
+	/* MAP_SHARED of an O_RDONLY file has VM_MAYSHARE but not VM_SHARED */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	ret = snn_file_lock(f);
 	if (ret)

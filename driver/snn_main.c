@@ -77,15 +77,22 @@ bool snn_board_check_alive(struct snn_board *b)
  */
 int snn_cl_status(struct snn_board *b, unsigned int cl, u32 *st)
 {
-	*st = snn_cl_rd(b, cl, SNN_CL_STATUS);
-	if (*st == ~0u && !snn_board_check_alive(b)) {
-		b->health = SNN_HEALTH_FAILED;
-		if (b->ctl.health != SNN_HEALTH_FAILED)
-			snn_unit_set_health(&b->ctl, SNN_HEALTH_FAILED,
-					    "not responding");
-		return -ENODEV;
+	int tries;
+
+	/* bits 31:7 are reserved: all-ones is never a real status */
+	for (tries = 0; tries < 3; tries++) {
+		*st = snn_cl_rd(b, cl, SNN_CL_STATUS);
+		if (*st != ~0u)
+			return 0;
+		if (!snn_board_check_alive(b)) {
+			b->health = SNN_HEALTH_FAILED;
+			if (b->ctl.health != SNN_HEALTH_FAILED)
+				snn_unit_set_health(&b->ctl, SNN_HEALTH_FAILED,
+						    "not responding");
+			return -ENODEV;
+		}
 	}
-	return 0;
+	return -EIO;	/* answers, but not with a status */
 }
 
 u64 snn_cl_counter(struct snn_board *b, unsigned int cl, unsigned int i)

@@ -14,7 +14,15 @@
 #
 # Environment: SNN_VM_TIMEOUT (whole VM, default 1800 s),
 # SNN_VM_TEST_TIMEOUT (each test, default 900 s), SNN_VM_ARGS (extra
-# vm-run.py arguments).
+# vm-run.py arguments).  For another kernel (scripts/check-debug.sh runs
+# the same suite on the debug kernel this way):
+#   SNN_KERNEL           the kernel image to boot (vm-run.py --kernel;
+#                        default: Debian's, fetched by get-kernel.sh)
+#   SNN_MODULE           the snn.ko to load, built for that kernel (not
+#                        rebuilt here); with SNN_KERNEL and no SNN_MODULE
+#                        the VM runs without the driver
+#   SNN_VM_EXTRA_TESTS   more tests to run after these, one vm-run.py
+#                        --test spec ("PATH [args]") a line
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 snn_cache_init
@@ -28,7 +36,13 @@ SNN0='snn-pci,id=snn0'
 SNN1='snn-pci,id=snn1,clusters=2,cores=4,neurons=512,routers=1,board-id=2,x-fault-injection=on'
 
 scripts/build-qemu.sh
-scripts/get-kernel.sh
+kernel=()
+if [ -n "${SNN_KERNEL:-}" ]; then
+	[ -f "$SNN_KERNEL" ] || die "SNN_KERNEL: no $SNN_KERNEL"
+	kernel=(--kernel "$SNN_KERNEL")
+else
+	scripts/get-kernel.sh
+fi
 msg "building guest tests..."
 make -s --no-print-directory guest-tests
 
@@ -38,7 +52,12 @@ make -s --no-print-directory guest-tests
 # failed build).
 module=()
 KO=$B/module/snn.ko
-if compgen -G 'driver/*.c' >/dev/null; then
+if [ -n "${SNN_MODULE:-}" ]; then
+	[ -f "$SNN_MODULE" ] || die "SNN_MODULE: no $SNN_MODULE"
+	module=(--module "$SNN_MODULE")
+elif [ -n "${SNN_KERNEL:-}" ]; then
+	warn "SNN_KERNEL without SNN_MODULE: the VM tests run without the driver"
+elif compgen -G 'driver/*.c' >/dev/null; then
 	if [ ! -f "$KO" ] ||
 	   [ -n "$(find Kbuild driver uapi -type f -newer "$KO" ! -name '*.o' \
 		! -name '.*' ! -name '*.mod*' ! -name '*.ko' ! -name 'snn_conftest.*' \
@@ -60,11 +79,61 @@ tests=()
 tests+=(--test "$T/model/model_test --expect @snn0@ $SNN0 --expect @snn1@ $SNN1")
 [ -x "$T/model/model_dma_test" ] && tests+=(--test "$T/model/model_dma_test")
 [ "${#module[@]}" = 0 ] || tests+=(--test "scripts/vm-bind.sh snn @snn0@ @snn1@")
+# The driver's selftests (selftests/driver/): the reference spikes come
+# from the host's snn-sim; reset_test stays last.
+dtests=()
+files=()
+if [ "${#module[@]}" != 0 ]; then
+	REF=$B/selftests/driver/ref
+	selftests/driver/gen-reference.sh "$REF" >/dev/null
+	for f in net.txt in.txt expected.txt; do
+		files+=(--file "$REF/$f:/ref/$f")
+	done
+	dtests+=(--test "$T/driver/ioctl_test")
+	dtests+=(--test "$T/driver/queue_test")
+	dtests+=(--test "$T/driver/run_test --ref /ref")
+	dtests+=(--test "$T/driver/route_test")
+	dtests+=(--test "$T/driver/fault_test")
+	dtests+=(--test "$T/driver/unplug_test --board @snn1@ --id snn1 --bus rp1 --props ${SNN1#snn-pci,id=snn1,}")
+	dtests+=(--test "$T/driver/reset_test")
+fi
+while IFS= read -r t; do
+	[ -z "${t//[[:space:]]/}" ] || tests+=(--test "$t")
+done <<<"${SNN_VM_EXTRA_TESTS:-}"
 
-msg "booting the test VM (TCG, 2 boards${module:+, snn.ko})..."
-# shellcheck disable=SC2086
-exec python3 scripts/vm-run.py \
-	--timeout "${SNN_VM_TIMEOUT:-1800}" \
-	--test-timeout "${SNN_VM_TEST_TIMEOUT:-900}" \
-	--device "$SNN0" --device "$SNN1" \
-	"${module[@]}" "${tests[@]}" ${SNN_VM_ARGS:-}
+# vm RUN-NAME ARGS...: one VM; its counts are added to the totals.
+tp=0 tf=0 ts=0 rc=0
+vm() {
+	local name=$1 log last
+	shift
+	log=$B/check-vm-$name.log
+	msg "booting the test VM: $name (TCG, 2 boards${module:+, snn.ko})..."
+	# shellcheck disable=SC2086
+	python3 scripts/vm-run.py \
+		--timeout "${SNN_VM_TIMEOUT:-1800}" \
+		--test-timeout "${SNN_VM_TEST_TIMEOUT:-900}" \
+		--device "$SNN0" --device "$SNN1" --append page_poison=1 \
+		"${kernel[@]}" "${module[@]}" "$@" ${SNN_VM_ARGS:-} 2>&1 |
+		tee "$log" || rc=1
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+	if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+		tp=$((tp + BASH_REMATCH[1])) tf=$((tf + BASH_REMATCH[2]))
+		ts=$((ts + ${BASH_REMATCH[4]:-0}))
+	else
+		tf=$((tf + 1))
+	fi
+}
+
+vm plain "${tests[@]}" "${files[@]}" "${dtests[@]}"
+if [ "${#dtests[@]}" != 0 ]; then
+	# all DMA goes through the DMA API: the same suite behind an IOMMU
+	vm iommu --iommu "${files[@]}" "${dtests[@]}"
+fi
+[ "$tf" = 0 ] || rc=1
+echo
+if [ "$ts" != 0 ]; then
+	echo "$tp passed, $tf failed, $ts skipped"
+else
+	echo "$tp passed, $tf failed"
+fi
+exit "$rc"

@@ -25,7 +25,7 @@ GUEST_LDFLAGS	?= -static
 KSFT_HDRS	:= $(B)/ksft/kselftest_harness.h $(B)/ksft/kselftest.h
 
 GUEST_TEST_SRCS	:= $(sort $(filter-out %_host_test.c,$(wildcard selftests/*/*_test.c)))
-GUEST_TOOL_SRCS	:= selftests/model/snn_probe.c
+GUEST_TOOL_SRCS	:= selftests/model/snn_probe.c selftests/driver/bench.c
 GUEST_TEST_TARGETS := $(patsubst selftests/%.c,$(B)/selftests/%,$(GUEST_TEST_SRCS))
 GUEST_TOOL_TARGETS := $(patsubst selftests/%.c,$(B)/selftests/%,$(GUEST_TOOL_SRCS))
 GUEST_HDRS	:= $(wildcard selftests/*/*.h) driver/snn_hw.h \
