@@ -65,42 +65,34 @@ static u32 snn_ring_dev_index(const struct snn_ring *r)
 	return le32_to_cpu(READ_ONCE(*(__le32 *)r->cpu));
 }
 
-/* Free every queue of @f; the device must no longer use them. */
-void snn_file_free_rings(struct snn_file *f)
+/* Free a set of queues; the device must no longer use them. */
+static void snn_rings_free(struct snn_board *b,
+			   struct snn_ring *rings[2][SNN_MAX_QUEUES])
 {
-	struct snn_board *b = f->unit->board;
 	unsigned int d, q;
 
 	for (d = 0; d < 2; d++) {
 		for (q = 0; q < SNN_MAX_QUEUES; q++) {
-			struct snn_ring *r = f->rings[d][q];
+			struct snn_ring *r = rings[d][q];
 
 			if (!r)
 				continue;
-			f->rings[d][q] = NULL;
+			rings[d][q] = NULL;
 			b->ops->ring_free(b, r);
 			kfree(r);
 		}
 	}
 }
 
+void snn_file_free_rings(struct snn_file *f)
+{
+	snn_rings_free(f->unit->board, f->rings);
+}
+
 /* Queues kept from a file whose cluster would not stop; device stopped. */
 void snn_unit_free_orphans(struct snn_unit *u)
 {
-	struct snn_board *b = u->board;
-	unsigned int d, q;
-
-	for (d = 0; d < 2; d++) {
-		for (q = 0; q < SNN_MAX_QUEUES; q++) {
-			struct snn_ring *r = u->orphans[d][q];
-
-			if (!r)
-				continue;
-			u->orphans[d][q] = NULL;
-			b->ops->ring_free(b, r);
-			kfree(r);
-		}
-	}
+	snn_rings_free(u->board, u->orphans);
 }
 
 /* The cluster did not stop: keep its queue memory until it does. */
