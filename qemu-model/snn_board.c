@@ -12,7 +12,9 @@
  * sends the messages under the BQL.
  *
  * Lock order: cluster lock -> router lock, cluster lock -> fifo lock.
- * A worker never holds two cluster locks and never takes the BQL.
+ * A worker never holds two cluster locks; it calls the transport's DMA
+ * hooks with no lock held (the PCI transport takes the BQL there when a
+ * vIOMMU translates DMA).
  */
 #include "qemu/osdep.h"
 #include "qemu/thread.h"

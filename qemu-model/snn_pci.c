@@ -11,6 +11,8 @@
 #include "qemu/osdep.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
+#include "qemu/main-loop.h"
+#include "exec/address-spaces.h"
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/pcie.h"
@@ -30,6 +32,7 @@ struct SnnPciState {
     MemoryRegion db;
     SnnBoardConf conf;
     SnnBoard *board;
+    bool viommu;        /* DMA is translated by a vIOMMU */
 };
 
 static bool snn_pci_master(PCIDevice *pdev)
@@ -37,26 +40,42 @@ static bool snn_pci_master(PCIDevice *pdev)
     return pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER;
 }
 
-static MemTxResult snn_pci_dma_read(void *opaque, uint64_t addr, void *buf,
-                                    uint64_t len)
+/*
+ * Called from cluster worker threads.  A vIOMMU reports translation faults
+ * by raising an interrupt, which needs the BQL: take it around DMA when
+ * there is one (workers hold no other lock here, so this cannot deadlock).
+ */
+static MemTxResult snn_pci_dma(PCIDevice *pdev, uint64_t addr, void *buf,
+                               uint64_t len, DMADirection dir)
 {
-    PCIDevice *pdev = opaque;
+    SnnPciState *s = SNN_PCI(pdev);
+    bool lock = s->viommu && !qemu_mutex_iothread_locked();
+    MemTxResult r;
 
     if (!snn_pci_master(pdev)) {
         return MEMTX_ERROR;
     }
-    return pci_dma_read(pdev, addr, buf, len);
+    if (lock) {
+        qemu_mutex_lock_iothread();
+    }
+    r = pci_dma_rw(pdev, addr, buf, len, dir, MEMTXATTRS_UNSPECIFIED);
+    if (lock) {
+        qemu_mutex_unlock_iothread();
+    }
+    return r;
+}
+
+static MemTxResult snn_pci_dma_read(void *opaque, uint64_t addr, void *buf,
+                                    uint64_t len)
+{
+    return snn_pci_dma(opaque, addr, buf, len, DMA_DIRECTION_TO_DEVICE);
 }
 
 static MemTxResult snn_pci_dma_write(void *opaque, uint64_t addr,
                                      const void *buf, uint64_t len)
 {
-    PCIDevice *pdev = opaque;
-
-    if (!snn_pci_master(pdev)) {
-        return MEMTX_ERROR;
-    }
-    return pci_dma_write(pdev, addr, buf, len);
+    return snn_pci_dma(opaque, addr, (void *)buf, len,
+                       DMA_DIRECTION_FROM_DEVICE);
 }
 
 static void snn_pci_notify(void *opaque, unsigned vector)
@@ -156,6 +175,7 @@ static void snn_pci_realize(PCIDevice *pdev, Error **errp)
         return;
     }
 
+    s->viommu = pci_device_iommu_address_space(pdev) != &address_space_memory;
     name = g_strdup_printf("snn-pci[%s]", dev->id ? dev->id : "");
     s->board = snn_board_new(&s->conf, &snn_pci_board_ops, pdev, name);
 }
