@@ -5,6 +5,8 @@
 #   make            build the host parts (engine, snn-sim, tests)
 #   make run        the main job: build, boot the emulated board, show it
 #   make check      host unit tests + tests inside a QEMU VM
+#   make check-debug    VM tests and loops under a debug kernel (KASAN,
+#                       lockdep, kmemleak, fault injection; not in check)
 #   make module     build the driver, snn.ko, for the test VM's kernel
 #   make check-style    checkpatch + sparse on the driver and uapi header
 #   make check-uapi     uapi struct layout (holes, padding, 32/64-bit)
@@ -20,13 +22,13 @@ HOST_CFLAGS	?= -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -std=gnu11
 export B SNNDEV_CACHE
 
-.PHONY: all host run check check-host check-vm bench-engine deps qemu \
-	kernel module check-style check-uapi clean help
+.PHONY: all host run check check-host check-vm check-debug bench-engine \
+	deps qemu kernel debug-kernel module check-style check-uapi clean help
 
 all: host
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 include qemu-model/engine/engine.mk
 include selftests/selftests.mk
@@ -53,6 +55,14 @@ check-host: $(ENGINE_TEST_TARGETS) $(HOST_TEST_TARGETS)
 
 check-vm: $(GUEST_TEST_TARGETS)
 	@scripts/check-vm.sh
+
+# the debug kernel alone ($(B)/kernel-debug; snn.ko for it:
+# make module KERNEL=$(B)/kernel-debug)
+debug-kernel: deps
+	@scripts/build-debug-kernel.sh
+
+check-debug: $(GUEST_TEST_TARGETS)
+	@scripts/check-debug.sh
 
 # snn.ko for $(B)/kernel (KERNEL=$(B)/kernel-<suite> or a kernel build
 # directory for another): $(B)/module/snn.ko, $(B)/module/<release>/snn.ko

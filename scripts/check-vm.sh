@@ -21,8 +21,9 @@
 #   SNN_MODULE           the snn.ko to load, built for that kernel (not
 #                        rebuilt here); with SNN_KERNEL and no SNN_MODULE
 #                        the VM runs without the driver
-#   SNN_VM_EXTRA_TESTS   more tests to run after these, one vm-run.py
-#                        --test spec ("PATH [args]") a line
+#   SNN_VM_EXTRA_TESTS   more tests for the first VM, after all of its
+#                        own, one vm-run.py --test spec ("PATH [args]")
+#                        a line
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 snn_cache_init
@@ -97,8 +98,9 @@ if [ "${#module[@]}" != 0 ]; then
 	dtests+=(--test "$T/driver/unplug_test --board @snn1@ --id snn1 --bus rp1 --props ${SNN1#snn-pci,id=snn1,}")
 	dtests+=(--test "$T/driver/reset_test")
 fi
+xtests=()
 while IFS= read -r t; do
-	[ -z "${t//[[:space:]]/}" ] || tests+=(--test "$t")
+	[ -z "${t//[[:space:]]/}" ] || xtests+=(--test "$t")
 done <<<"${SNN_VM_EXTRA_TESTS:-}"
 
 # vm RUN-NAME ARGS...: one VM; its counts are added to the totals.
@@ -124,7 +126,7 @@ vm() {
 	fi
 }
 
-vm plain "${tests[@]}" "${files[@]}" "${dtests[@]}"
+vm plain "${tests[@]}" "${files[@]}" "${dtests[@]}" "${xtests[@]}"
 if [ "${#dtests[@]}" != 0 ]; then
 	# all DMA goes through the DMA API: the same suite behind an IOMMU
 	vm iommu --iommu "${files[@]}" "${dtests[@]}"

@@ -27,7 +27,9 @@ Serial ports:
 Each --device gets its own pcie-root-port (id rpN, at 00:(2+N).0, so the
 board appears at 0000:(N+1):00.0) unless it names a bus itself.  In test
 arguments, @ID@ is replaced by the guest PCI address of the device with that
-id (e.g. @snn0@ -> 0000:01:00.0) and @rpN@ by its root port's address.
+id (e.g. @snn0@ -> 0000:01:00.0), @rpN@ by its root port's address, and
+@ID:device@ by the device's whole -device string, bus included (what PLUG
+takes to put it back after an UNPLUG).
 
 The result: per-test lines, the console scanned for kernel warnings/oopses
 (each counts as a failure), the boot-to-first-test time, and as the last
@@ -68,6 +70,13 @@ CONSOLE_PATTERNS = [
     ('KASAN', re.compile(r'\bKASAN\b')),
     ('UBSAN', re.compile(r'\bUBSAN\b')),
     ('kernel panic', re.compile(r'[Kk]ernel panic')),
+    # (lockdep's "WARNING: possible circular locking ..." and the like
+    # match WARNING:; these say INFO:, and kmemleak's report, when a test
+    # copies it to the console, says neither)
+    ('INFO:', re.compile(r'\bINFO: (task \S+ blocked for more than|'
+                         r'trying to register non-static key|'
+                         r'rcu_\w+ (self-)?detected stall)')),
+    ('kmemleak', re.compile(r'\bunreferenced object 0x')),
 ]
 CALL_TRACE = re.compile(r'Call Trace')
 
@@ -508,20 +517,38 @@ class Agent(threading.Thread):
 # --------------------------------------------------------------------------
 # result analysis
 # --------------------------------------------------------------------------
-def scan_console(text):
-    """Return a list of (pattern, line) for each kernel problem report."""
+SPLAT_END = re.compile(r'---\[ end trace |^\S*\s*</TASK>')
+
+
+def scan_console(text, ignore=(), ignored=None):
+    """Return a list of (pattern, line) for each kernel problem report.
+
+    A report's splat runs from 2 lines before it to its end of trace (at
+    most 100 lines); a Call Trace inside it is part of it, one outside any
+    is a report of its own.  ignore: regexes; a report whose splat matches
+    one is left out, and counted in ignored[0] if given."""
     hits = []
-    last_primary = -1000
+    covered = -1            # last line of the last report's splat
     lines = text.splitlines()
     for i, line in enumerate(lines):
         for name, rx in CONSOLE_PATTERNS:
             if rx.search(line):
+                end = i + 1
+                while end < min(len(lines) - 1, i + 100) and \
+                        not SPLAT_END.search(lines[end]):
+                    end += 1
+                covered = max(covered, end)
+                block = '\n'.join(lines[max(0, i - 2):end + 1])
+                if any(x.search(block) for x in ignore):
+                    if ignored is not None:
+                        ignored[0] += 1
+                    break
                 hits.append((name, line.strip()))
-                last_primary = i
                 break
         else:
-            if CALL_TRACE.search(line) and i - last_primary > 40:
+            if CALL_TRACE.search(line) and i > covered:
                 hits.append(('Call Trace', line.strip()))
+                covered = i + 100
     return hits
 
 
@@ -576,6 +603,10 @@ def main():
     ap.add_argument('--spare-ports', type=int, default=0,
                     help='extra empty pcie-root-ports (for PLUG)')
     ap.add_argument('--iommu', action='store_true', help='add an intel-iommu')
+    ap.add_argument('--acpi-hotplug', action='store_true',
+                    help="hot-plug through ACPI (the guest's acpiphp) "
+                    "instead of native PCIe hotplug (pciehp): no 5 s "
+                    "attention-button wait; needs CONFIG_HOTPLUG_PCI_ACPI")
     ap.add_argument('--test', action='append', default=[],
                     help="'PATH [args]' (a static binary; @ID@ = PCI address)")
     ap.add_argument('--module', action='append', default=[],
@@ -588,12 +619,18 @@ def main():
                     '$B/kernel/modules; needs modules.dep, see get-kernel.sh)')
     ap.add_argument('--file', action='append', default=[],
                     help='HOST:GUEST extra file for the initramfs')
-    ap.add_argument('--append', default='', help='extra kernel command line')
+    ap.add_argument('--append', action='append', default=[],
+                    help='extra kernel command line (repeatable)')
     ap.add_argument('--memory', default='1G')
     ap.add_argument('--smp', default='2')
     ap.add_argument('--unplug-timeout', type=int, default=60)
     ap.add_argument('--log', help='log directory (default: $B/vm-logs/<time>)')
     ap.add_argument('--quiet', action='store_true', help='no live progress')
+    ap.add_argument('--ignore-splat', action='append', default=[],
+                    metavar='REGEX',
+                    help='leave out console reports whose splat matches '
+                    'REGEX (known bugs of the kernel, not of the code '
+                    'under test)')
     ap.add_argument('--show-output', action='store_true',
                     help="print every test's output, not only failing ones'")
     args = ap.parse_args()
@@ -629,6 +666,7 @@ def main():
     # devices and their guest addresses
     qdev = []
     addr_of = {}
+    device_of = {}
     port = 0
     for d in args.device:
         props = d.split(',')
@@ -645,6 +683,8 @@ def main():
                 addr_of[dev_id] = '0000:%02x:00.0' % (port + 1)
             d += ',bus=' + rp
             port += 1
+        if dev_id:
+            device_of[dev_id] = d
         qdev += ['-device', d]
     for _ in range(args.spare_ports):
         rp = 'rp%d' % port
@@ -654,6 +694,8 @@ def main():
         port += 1
 
     def subst(s):
+        s = re.sub(r'@([A-Za-z0-9_.-]+):device@',
+                   lambda m: device_of.get(m.group(1), m.group(0)), s)
         return re.sub(r'@([A-Za-z0-9_.-]+)@',
                       lambda m: addr_of.get(m.group(1), m.group(0)), s)
 
@@ -711,14 +753,17 @@ def main():
     if args.iommu:
         iommu = ['-device', 'intel-iommu,intremap=on']
         cmdline += ' intel_iommu=on'
-    if args.append:
-        cmdline += ' ' + args.append
+    for a in args.append:
+        cmdline += ' ' + a
+
+    # native PCIe hotplug (pciehp) unless --acpi-hotplug
+    hotplug = [] if args.acpi_hotplug else \
+        ['-global', 'ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off']
 
     qemu = [args.qemu, '-M', machine, '-accel', 'tcg', '-cpu', 'max',
             '-m', args.memory, '-smp', args.smp,
             '-nodefaults', '-no-user-config', '-no-reboot', '-nographic',
-            '-L', '/usr/share/qemu', '-L', '/usr/share/seabios',
-            '-global', 'ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off',
+            '-L', '/usr/share/qemu', '-L', '/usr/share/seabios'] + hotplug + [
             '-chardev', 'file,id=con,path=' + console_log,
             '-chardev', 'file,id=ktap,path=' + ktap_log,
             '-chardev', 'socket,id=agent,path=%s,server=on,wait=off' % agent_sock,
@@ -838,7 +883,11 @@ def main():
             for l in s['lines'][-60:]:
                 log('     | ' + l)
 
-    hits = scan_console(ctext)
+    ignored = [0]
+    hits = scan_console(ctext, [re.compile(x) for x in args.ignore_splat],
+                        ignored)
+    if ignored[0]:
+        log('ignored %d kernel report(s) matching --ignore-splat' % ignored[0])
     if hits:
         log('kernel problems in the console log (%s):' % console_log)
         for name, line in hits:
