@@ -131,9 +131,10 @@ selftests/debug/kmemleak-check.sh snn"
 # wait would make the unplug loop 4 minutes longer).  The driver sees the
 # same removal either way (pci_stop_and_remove_bus_device()).
 # Known 6.1 kernel bugs that fault injection reaches, kept out (see
-# selftests/debug/fault_inject_test.c): slab cache radix_tree_node never
-# fails, and /proc/irq warnings of unregister_irq_proc() are ignored.
-vmargs="--acpi-hotplug --append slub_debug=FZPUA;-,radix_tree_node"
+# selftests/debug/fault_inject_test.c): slab caches radix_tree_node,
+# vmap_area and page->ptl never fail, and /proc/irq warnings of
+# unregister_irq_proc() are ignored.
+vmargs="--acpi-hotplug --append slub_debug=FZPUA;-,radix_tree_node,vmap_area,page->ptl"
 vmargs="$vmargs --ignore-splat unregister_irq_proc ${SNN_VM_ARGS:-}"
 msg "the VM suite and the debug tests on $REL..."
 stage vm "$B/check-debug-vm.log" env \

@@ -254,7 +254,41 @@ static DBG_UNUSED void diag_nodes(const char *pci)
 	diag("/dev:%s", line);
 }
 
-/* Wait until the PCI device is bound to snn with a board (index returned). */
+/*
+ * Is board idx under pci completely registered: its class devices (the
+ * board node first, then its units, one by one: a probe under the debug
+ * kernel takes a while) and all their /dev nodes?
+ */
+static DBG_UNUSED int board_complete(const char *pci, int idx)
+{
+	char path[64], val[32];
+	int clusters, routers, n, i;
+
+	snprintf(path, sizeof(path), "/sys/class/snn/snn%d/clusters", idx);
+	if (read_file(path, val, sizeof(val)))
+		return 0;
+	clusters = atoi(val);
+	snprintf(path, sizeof(path), "/sys/class/snn/snn%d/routers", idx);
+	if (read_file(path, val, sizeof(val)))
+		return 0;
+	routers = atoi(val);
+	if (board_of(pci, &n) != idx || n != 1 + clusters + routers)
+		return 0;
+	snprintf(path, sizeof(path), "/dev/snn%d", idx);
+	if (!path_exists(path))
+		return 0;
+	for (i = 0; i < clusters + routers; i++) {
+		snprintf(path, sizeof(path), "/dev/snn%d.%d", idx, i);
+		if (!path_exists(path))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Wait until the PCI device is bound to snn with a completely registered
+ * board; returns its index, or -1.
+ */
 static DBG_UNUSED int wait_board(const char *pci, double timeout_s)
 {
 	double end = now_s() + timeout_s;
@@ -262,13 +296,9 @@ static DBG_UNUSED int wait_board(const char *pci, double timeout_s)
 
 	for (;;) {
 		idx = board_of(pci, NULL);
-		if (idx >= 0 && !strcmp(pci_driver(pci), "snn")) {
-			char dev[32];
-
-			snprintf(dev, sizeof(dev), "/dev/snn%d", idx);
-			if (path_exists(dev))
-				return idx;
-		}
+		if (idx >= 0 && !strcmp(pci_driver(pci), "snn") &&
+		    board_complete(pci, idx))
+			return idx;
 		if (now_s() > end)
 			return -1;
 		sleep_ms(50);

@@ -28,21 +28,26 @@
  *     read as kernel problems in the console).
  *
  * Kernel paths that do not survive a failure are kept out, so that what
- * fails is ours: 6.1's irq_insert_desc() ignores radix_tree_insert()
- * failing (kernel/irq/irqdesc.c), which leaves an allocated interrupt
- * number without a descriptor; the next MSI-X allocation then oopses in
- * irq_domain_alloc_irqs_locked().  So failslab runs with cache-filter=Y,
- * and the VM boots with slub_debug=FZPUA;-,radix_tree_node (scripts/
- * check-debug.sh): every slab cache may fail but radix_tree_node (a slab
- * cache's failslab flag can only be set at boot in 6.1); and while
- * binding or unbinding, fail_page_alloc fails only atomic allocations (a
- * new slab page for radix_tree_node would take the same path).  Without
- * that boot option, probe and remove are skipped.  Likewise mmap and the
- * random sequences fail no page allocations: 6.1's remap_pfn_range()
- * warns in untrack_pfn() when a page table allocation fails.  And
- * register_irq_proc() ignores failures to create /proc/irq/N/ files that
- * unregister_irq_proc() then warns about: check-debug.sh tells vm-run.py
- * to leave those warnings out (--ignore-splat unregister_irq_proc).
+ * fails is ours.  In 6.1:
+ *   - irq_insert_desc() ignores radix_tree_insert() failing (kernel/irq/
+ *     irqdesc.c), which leaves an allocated interrupt number without a
+ *     descriptor; the next MSI-X allocation then oopses (NULL irq_data)
+ *     in irq_domain_alloc_irqs_locked();
+ *   - remap_pfn_range() warns in untrack_pfn() when a page table (or its
+ *     split lock, slab cache page->ptl) cannot be allocated;
+ *   - alloc_vmap_area() warns when its vmap_area preload and then its
+ *     GFP_NOWAIT allocation both fail;
+ *   - register_irq_proc() ignores failures to create /proc/irq/N/ files
+ *     that unregister_irq_proc() then warns about.
+ * So failslab runs with cache-filter=Y, and the VM boots with
+ * slub_debug=FZPUA;-,radix_tree_node,vmap_area,page->ptl (scripts/
+ * check-debug.sh): every slab cache may fail but those three (a cache's
+ * failslab flag can only be set at boot in 6.1).  fail_page_alloc fails
+ * no GFP_KERNEL allocation while binding, unbinding or mapping, nor in
+ * the random sequences (new slab pages for those caches, page tables).
+ * check-debug.sh tells vm-run.py to leave the /proc/irq warnings out
+ * (--ignore-splat unregister_irq_proc).  Without the boot option, probe,
+ * remove and the random sequences are skipped.
  *   random: task-filter=Y with /proc/self/make-it-fail set around each
  *     system call only, probability 10%, any number of failures per call
  *     (so error paths meet failures too), over --random N sequences of
@@ -88,18 +93,29 @@ static int setup_attrs(void)
 	return ret;
 }
 
-/* Is every slab cache but radix_tree_node marked for failslab? */
+#define SLUB_DEBUG_BOOT "slub_debug=FZPUA;-,radix_tree_node,vmap_area,page->ptl"
+
+/* Is every slab cache but the excluded ones marked for failslab? */
 static int setup_cache_filter(void)
 {
-	char a[8] = "", b[8] = "";
+	static const char *const spared[] = {
+		"radix_tree_node", "vmap_area", "page->ptl",
+	};
+	char path[128], a[8] = "", b[8] = "";
+	unsigned int i;
 
-	read_file("/sys/kernel/slab/radix_tree_node/failslab", a, sizeof(a));
-	read_file("/sys/kernel/slab/kmalloc-64/failslab", b, sizeof(b));
-	cache_filter = !strcmp(a, "0") && !strcmp(b, "1");
+	cache_filter = !read_file("/sys/kernel/slab/kmalloc-64/failslab", b,
+				  sizeof(b)) && !strcmp(b, "1");
+	for (i = 0; i < sizeof(spared) / sizeof(spared[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/failslab", spared[i]);
+		a[0] = 0;
+		/* (a cache that does not exist cannot fail either) */
+		if (!read_file(path, a, sizeof(a)) && strcmp(a, "0"))
+			cache_filter = 0;
+	}
 	if (cache_filter)
 		return dbgfs_set("failslab", "cache-filter", "Y");
-	diag("slab caches not marked for failslab (radix_tree_node '%s', kmalloc-64 '%s'): boot with slub_debug=FZPUA;-,radix_tree_node",
-	     a, b);
+	diag("slab caches not marked for failslab as needed: boot with " SLUB_DEBUG_BOOT);
 	return 0;
 }
 
@@ -597,7 +613,7 @@ static void systematic(const struct op *op, int max)
 	double t0 = now_s();
 
 	if (op->binds && !cache_filter) {
-		ktap_skip(op->name, "needs slub_debug=FZPUA;-,radix_tree_node");
+		ktap_skip(op->name, "needs " SLUB_DEBUG_BOOT);
 		return;
 	}
 	page_failures(!op->no_pages);
@@ -670,7 +686,11 @@ static void random_sequences(int count)
 	char why[512];
 	double t0 = now_s();
 
-	/* slab failures only: see mmap and binding at the top */
+	if (!cache_filter) {
+		ktap_skip("random", "needs " SLUB_DEBUG_BOOT);
+		return;
+	}
+	/* slab failures only: see the top */
 	page_failures(0);
 	random_mode(1);
 	random_armed = 1;
@@ -681,8 +701,6 @@ static void random_sequences(int count)
 		if (i % 5 == 4) {
 			int sfd;
 
-			if (!cache_filter)
-				continue;
 			sfd = open("/sys/bus/pci/drivers/snn/unbind", O_WRONLY | O_CLOEXEC);
 
 			r = TRY(write(sfd, pci, strlen(pci)) < 0 ? -errno : 0);

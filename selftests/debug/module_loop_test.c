@@ -90,9 +90,16 @@ static int one_cycle(const char *ko, int cycle, char *why, size_t len)
 	} else {
 		snprintf(node, sizeof(node), "/dev/snn%d.0", idx);
 		fd = open(node, O_RDWR | O_CLOEXEC);
-		if (fd >= 0 && (queue_create(fd, &q, SNN_QUEUE_OUT, 4) ||
-				queue_map(fd, &q))) {
-			snprintf(why, len, "queue on %s: %s", node, strerror(errno));
+		if (fd < 0) {
+			snprintf(why, len, "open %s: %s", node, strerror(errno));
+			goto out;
+		}
+		ret = queue_create(fd, &q, SNN_QUEUE_OUT, 4);
+		if (!ret)
+			ret = queue_map(fd, &q);
+		if (ret) {
+			snprintf(why, len, "queue on %s: %s", node, strerror(-ret));
+			ret = -1;
 			goto out;
 		}
 		close(fd);	/* only the mapping holds the file now */
@@ -157,7 +164,10 @@ static int one_cycle(const char *ko, int cycle, char *why, size_t len)
 			goto out;
 		}
 
-	/* and back: every board probed again, with its index */
+	/*
+	 * And back: every board probed again, with its index (of the first
+	 * load; the indices before it are whatever earlier tests left).
+	 */
 	ret = load(ko);
 	if (ret) {
 		snprintf(why, len, "loading %s: %s", ko, strerror(-ret));
@@ -168,11 +178,12 @@ static int one_cycle(const char *ko, int cycle, char *why, size_t len)
 	for (i = 0; i < ndevs; i++) {
 		int n = wait_board(devs[i], 30);
 
-		if (n != devidx[i]) {
+		if (n < 0 || (cycle && n != devidx[i])) {
 			snprintf(why, len, "%s after reloading: board index %d, not %d",
 				 devs[i], n, devidx[i]);
 			goto out;
 		}
+		devidx[i] = n;
 	}
 	ret = 0;
 out:
