@@ -6,8 +6,9 @@
 #   scripts/build-module.sh [KERNEL]
 #
 # KERNEL: nothing (Debian bookworm's kernel, $B/kernel from get-kernel.sh,
-# fetched if missing), a get-kernel.sh directory ($B/kernel-<suite>) or a
-# kernel build directory (/lib/modules/<release>/build).
+# fetched if missing), a get-kernel.sh directory ($B/kernel-<suite>), the
+# debug kernel ($B/kernel-debug from build-debug-kernel.sh, laid out the
+# same way) or a kernel build directory (/lib/modules/<release>/build).
 #
 # The sources are copied to $B/module/<release>/src/ and built there with
 # the kernel's kbuild (which also runs driver/conftest.sh); the log is

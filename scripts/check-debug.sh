@@ -3,14 +3,16 @@
 #
 # `make check-debug`: the driver under a debug kernel (KASAN, lockdep,
 # kmemleak, UBSAN, DEBUG_LIST, DMA-API debugging, fault injection; see
-# scripts/debug-kernel.config).  Not part of `make check` (it takes about
-# half an hour the first time); CI runs it after `make check`.
+# scripts/debug-kernel.config).  Not part of `make check`: it takes about
+# 20 minutes the first time (the kernel build), 11 minutes after; CI runs
+# it after `make check` (.ci/run).
 #
 #   1. the debug kernel (scripts/build-debug-kernel.sh; cached)
 #   2. snn.ko against it, without warnings (scripts/build-module.sh)
-#   3. one VM on the debug kernel (scripts/check-vm.sh with SNN_KERNEL and
-#      SNN_MODULE) running, in order:
-#        - the whole VM suite of `make check-vm`
+#   3. the VMs of `make check-vm` on the debug kernel (scripts/check-vm.sh
+#      with SNN_KERNEL and SNN_MODULE): the second, behind an IOMMU, as
+#      there; the first running, in order:
+#        - its whole suite (model and driver tests)
 #        - selftests/debug/fault_inject_test: allocation failures in
 #          probe, remove, open, load, queue creation, mmap, run, release
 #          and board reset (failslab, fail_page_alloc)

@@ -80,7 +80,7 @@ static int setup_attrs(void)
 	int ret = 0;
 
 	for (i = 0; i < 2; i++) {
-		ret |= dbgfs_set(attrs[i], "probability", "0");
+		ret |= dbgfs_set(attrs[i], "probability", "0");	/* first */
 		ret |= dbgfs_set(attrs[i], "verbose", "0");
 		ret |= dbgfs_set(attrs[i], "ignore-gfp-wait", "N");
 		ret |= dbgfs_set(attrs[i], "task-filter", "N");
@@ -125,12 +125,27 @@ static void page_failures(int on)
 	dbgfs_set("fail_page_alloc", "ignore-gfp-wait", on ? "N" : "Y");
 }
 
+/*
+ * Random failures for the tasks with make-it-fail only.  The order
+ * matters: never a moment with a probability and no task filter, when
+ * any allocation of any task (init's fork, the write that would end it)
+ * could fail.
+ */
 static void random_mode(int on)
 {
-	dbgfs_set("failslab", "task-filter", on ? "Y" : "N");
-	dbgfs_set("fail_page_alloc", "task-filter", on ? "Y" : "N");
-	dbgfs_set("failslab", "probability", on ? "10" : "0");
-	dbgfs_set("fail_page_alloc", "probability", on ? "10" : "0");
+	static const char *const attrs[] = { "failslab", "fail_page_alloc" };
+	int i, try;
+
+	for (i = 0; i < 2; i++)
+		for (try = 0; try < 10; try++)
+			if (!dbgfs_set(attrs[i], on ? "task-filter" : "probability",
+				       on ? "Y" : "0"))
+				break;
+	for (i = 0; i < 2; i++)
+		for (try = 0; try < 10; try++)
+			if (!dbgfs_set(attrs[i], on ? "probability" : "task-filter",
+				       on ? "10" : "N"))
+				break;
 }
 
 static int random_armed;

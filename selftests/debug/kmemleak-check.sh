@@ -32,12 +32,12 @@ scan() {
 }
 
 rc=0
-if [ -d /sys/module/$mod ]; then
-	text=$(cat /sys/module/$mod/sections/.text 2>/dev/null)
-	size=$(cat /sys/module/$mod/coresize 2>/dev/null)
+if [ -d /sys/module/"$mod" ]; then
+	text=$(cat /sys/module/"$mod"/sections/.text 2>/dev/null)
+	size=$(cat /sys/module/"$mod"/coresize 2>/dev/null)
 	echo "# $mod: .text at $text, core size $size"
 	scan
-	if out=$(rmmod $mod 2>&1); then
+	if out=$(rmmod "$mod" 2>&1); then
 		echo "ok 1 unload_$mod"
 	else
 		echo "# rmmod $mod: $out"
