@@ -31,9 +31,11 @@ help:
 	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 include qemu-model/engine/engine.mk
+include libsnndev/libsnndev.mk
+include tools/tools.mk
 include selftests/selftests.mk
 
-host: $(ENGINE_HOST_TARGETS)
+host: $(ENGINE_HOST_TARGETS) $(LIB_HOST_TARGETS) $(TOOLS_HOST_TARGETS)
 
 deps:
 	@scripts/deps.sh
