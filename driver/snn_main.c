@@ -49,9 +49,15 @@ static int snn_fs_init_fs_context(struct fs_context *fc)
 	return init_pseudo(fc, SNN_FS_MAGIC) ? 0 : -ENOMEM;
 }
 
+/*
+ * No .owner: the superblock of our own kern_mount() would hold a reference
+ * on the module (sget_fc() takes one on its fs type's owner) and rmmod
+ * could never succeed.  Nothing outlives the module: open files pin it
+ * through snn_fops.owner, every unit inode is put before snn_exit() and
+ * kern_unmount() there tears the superblock down synchronously.
+ */
 static struct file_system_type snn_fs_type = {
 	.name = "snn_fs",
-	.owner = THIS_MODULE,
 	.init_fs_context = snn_fs_init_fs_context,
 	.kill_sb = kill_anon_super,
 };
@@ -754,6 +760,9 @@ void snn_board_put(struct snn_board *b)
 	kref_put(&b->ref, snn_board_release);
 }
 
+static struct lock_class_key snn_cluster_mutex_key;
+static struct lock_class_key snn_router_mutex_key;
+
 static int snn_unit_init(struct snn_board *b, struct snn_unit *u, u32 type,
 			 u32 index, u32 hw)
 {
@@ -763,6 +772,15 @@ static int snn_unit_init(struct snn_board *b, struct snn_unit *u, u32 type,
 	u->hw = hw;
 	u->minor = -1;
 	mutex_init(&u->mutex);
+	/*
+	 * Lock order: board->lock, then a cluster's mutex, then a routing
+	 * unit's (releasing a cluster drops its routes).  One class per
+	 * unit type tells lockdep so.
+	 */
+	if (type == SNN_NODE_ROUTER)
+		lockdep_set_class(&u->mutex, &snn_router_mutex_key);
+	else if (type == SNN_NODE_CLUSTER)
+		lockdep_set_class(&u->mutex, &snn_cluster_mutex_key);
 	init_waitqueue_head(&u->wq);
 	spin_lock_init(&u->irq_lock);
 	INIT_DELAYED_WORK(&u->watchdog, snn_watchdog);
