@@ -221,6 +221,12 @@ struct snndev_route {
 
 struct snndev_net;
 
+/* Limits of a network (and of the network file format). */
+#define SNNDEV_NET_MAX_PARTS		64
+#define SNNDEV_NET_MAX_ROUTES		(1U << 20)
+#define SNNDEV_NETFILE_MAX_SIZE		(256U << 20)	/* bytes */
+#define SNNDEV_IMAGE_MAX_SIZE		(64U << 20)	/* bytes, one part */
+
 int snndev_net_new(struct snndev_net **out);
 void snndev_net_free(struct snndev_net *net);
 
@@ -304,7 +310,14 @@ int snndev_unit_prop(const struct snndev_unit *u, enum snndev_prop prop,
 		     uint64_t *val);
 const char *snndev_unit_driver_version(const struct snndev_unit *u);
 const char *snndev_unit_bus_id(const struct snndev_unit *u);
-uint64_t snndev_unit_caps(const struct snndev_unit *u);	/* SNN_CAP_* */
+uint64_t snndev_unit_caps(const struct snndev_unit *u);	/* SNNDEV_CAP_* */
+
+/* Capability bits (the values of SNN_CAP_* of linux/snn.h). */
+#define SNNDEV_CAP_MAPPED_DOORBELL	(1ULL << 0)
+#define SNNDEV_CAP_ROUTERS		(1ULL << 1)
+#define SNNDEV_CAP_OUT_DROP		(1ULL << 2)
+#define SNNDEV_CAP_EVENTFD		(1ULL << 3)
+#define SNNDEV_CAP_FAULT_INJECT		(1ULL << 4)
 
 /* Cluster: replace the network with part `part` of net. */
 int snndev_unit_load(struct snndev_unit *u, const struct snndev_net *net,
