@@ -11,6 +11,9 @@
 #   make check-style    checkpatch + sparse on the driver and uapi header
 #   make check-uapi     uapi struct layout (holes, padding, 32/64-bit)
 #   make bench-engine   neuron-engine microbenchmark (not part of check)
+#   make install    libsnndev, headers, pkg-config file, snnctl, man page,
+#                   bash completion, udev rules (DESTDIR=, PREFIX=/usr/local)
+#   make uninstall  remove what make install installed
 #
 # Outputs go to build/ (B=...); caches shared between checkouts (the QEMU
 # build, Debian kernels) go to $(SNNDEV_CACHE), outside the work tree.
@@ -22,18 +25,35 @@ HOST_CFLAGS	?= -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -std=gnu11
 export B SNNDEV_CACHE
 
+# Installation (make install): DESTDIR is prepended to every path, and
+# everything goes under PREFIX: a package uses PREFIX=/usr, a local build
+# the default /usr/local.  udev rules and the sysusers.d file that creates
+# the group go where systemd looks for vendor files of that prefix
+# (/usr/lib/udev/rules.d, /usr/local/lib/udev/rules.d: systemd >= 247
+# reads both); for an older udev with PREFIX=/usr/local, pass
+# UDEVRULESDIR=/etc/udev/rules.d SYSUSERSDIR=/etc/sysusers.d.
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+MANDIR		?= $(PREFIX)/share/man
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+UDEVRULESDIR	?= $(PREFIX)/lib/udev/rules.d
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+
 .PHONY: all host run check check-host check-vm check-debug bench-engine \
-	deps qemu kernel debug-kernel module check-style check-uapi clean help
+	deps qemu kernel debug-kernel module check-style check-uapi clean help \
+	install uninstall
 
 all: host
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 
 include qemu-model/engine/engine.mk
 include libsnndev/libsnndev.mk
 include tools/tools.mk
+include udev/udev.mk
 include selftests/selftests.mk
+include selftests/lib/lib.mk
 
 host: $(ENGINE_HOST_TARGETS) $(LIB_HOST_TARGETS) $(TOOLS_HOST_TARGETS)
 
@@ -76,6 +96,10 @@ check-style:
 
 check-uapi:
 	@scripts/check-uapi-layout.sh
+
+install: install-lib install-tools install-udev
+
+uninstall: uninstall-lib uninstall-tools uninstall-udev
 
 clean:
 	rm -rf $(B)
