@@ -19,6 +19,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/workqueue.h>
 
 #include "snn_conftest.h"
 
@@ -110,6 +111,19 @@ static inline void snn_eventfd_signal(struct eventfd_ctx *ctx)
 #define snn_fd_file(f)		fd_file(f)
 #else
 #define snn_fd_file(f)		((f).file)
+#endif
+
+/*
+ * 6.17: the per-CPU system workqueue is system_percpu_wq (commit
+ * 128ea9f6ccfb, "workqueue: Add system_percpu_wq and system_dfl_wq");
+ * system_wq is deprecated and goes away.  snn_system_wq is the queue
+ * schedule_work() and schedule_delayed_work() use, on every kernel:
+ *	mod_delayed_work(snn_system_wq, &dwork, delay);
+ */
+#ifdef SNN_HAVE_SYSTEM_PERCPU_WQ
+#define snn_system_wq		system_percpu_wq
+#else
+#define snn_system_wq		system_wq
 #endif
 
 #endif /* SNN_COMPAT_H */

@@ -305,7 +305,7 @@ void snn_watchdog_arm(struct snn_unit *u)
 {
 	u->wd_timestep = snn_cl_rd(u->board, u->hw, SNN_CL_TIMESTEP);
 	u->wd_since = jiffies;
-	mod_delayed_work(system_wq, &u->watchdog,
+	mod_delayed_work(snn_system_wq, &u->watchdog,
 			 msecs_to_jiffies(clamp(snn_hang_timeout_ms / 4,
 						10U, 1000U)));
 }
