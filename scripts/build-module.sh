@@ -21,6 +21,12 @@
 # Kbuild, which would break users' builds on the next compiler).  Output is
 # TAP with a final "N passed, N failed" line; exit status 0 only if
 # everything passed.  SNN_SRC=DIR builds another tree of the same layout.
+#
+# A kernel built with a compiler this host does not have (its
+# CONFIG_CC_VERSION_TEXT names it, e.g. x86_64-linux-gnu-gcc-14 for
+# trixie-backports' 7.x) is built in a Debian chroot that has it
+# (scripts/chroot.sh; made with debootstrap on first use, cached).
+# SNN_CHROOT=SUITE forces a chroot, SNN_CHROOT=none never uses one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/module-lib.sh"
@@ -38,13 +44,33 @@ rm -f "$W/snn.ko"
 snn_module_have_driver || die "no driver sources (driver/*.c) in $SNN_SRC: nothing to build"
 snn_module_sync "$SRC"
 
-msg "building snn.ko for $KREL..."
+# The compiler the kernel was built with, and where we have it.
+kcc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\{0,1\}\([^ "]*\).*/\1/p' \
+	"$KDIR/include/config/auto.conf" 2>/dev/null | head -n 1 || true)
+suite=${SNN_CHROOT:-}
+if [ -z "$suite" ] && [ -n "$kcc" ] && ! command -v "$kcc" >/dev/null 2>&1; then
+	suite=$("$SNN_ROOT/scripts/chroot.sh" --for-cc "$kcc") ||
+		die "the kernel was built with $kcc, which this host does not have"
+fi
+[ "$suite" != none ] || suite=
+run=()
+if [ -n "$suite" ]; then
+	"$SNN_ROOT/scripts/chroot.sh" "$suite" ||
+		die "cannot make the $suite chroot for the kernel's compiler ${kcc:-?}"
+	run=(env SNN_CHROOT_BIND="$KDIR $W" "$SNN_ROOT/scripts/chroot.sh" "$suite")
+	where="in the $suite chroot"
+else
+	where="on the host"
+fi
+
+msg "building snn.ko for $KREL ($where, ${kcc:-the default compiler})..."
 rm -f "$SRC/driver/snn.ko"
 jobs=$(nproc 2>/dev/null || echo 2)
 set +e
-make -C "$KDIR" M="$SRC" -j"$jobs" modules 2>&1 | tee "$LOG"
+"${run[@]}" make -C "$KDIR" M="$SRC" -j"$jobs" modules 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
+echo "# built $where with ${kcc:-the default compiler}"
 KO=$SRC/driver/snn.ko
 
 if [ -f "$SRC/driver/snn_conftest.h" ]; then
@@ -74,9 +100,13 @@ shopt -u nullglob
 if [ "${#cmds[@]}" = 0 ]; then
 	tap_fail "<linux/snn.h> is uapi/linux/snn.h (no objects were built)"
 else
+	# (kbuild of 6.13 and later records paths relative to M=)
 	bad=$(grep -ho '[^ ]*/linux/snn\.h' "${cmds[@]}" | sort -u |
-		grep -vxF "$SRC/driver/../uapi/linux/snn.h" |
-		grep -vxF "$SRC/uapi/linux/snn.h" || true)
+		while read -r h; do
+			case "$h" in /*) ;; *) h=$SRC/$h ;; esac
+			[ "$(realpath -m "$h")" = "$(realpath -m "$SRC/uapi/linux/snn.h")" ] ||
+				echo "$h"
+		done)
 	if [ -n "$bad" ]; then
 		tap_fail "<linux/snn.h> is uapi/linux/snn.h"
 		echo "$bad" | sed 's/^/other snn.h used: /' | tap_diag

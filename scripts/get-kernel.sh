@@ -87,11 +87,22 @@ fetch() {
 	kbuild=$(tr ',' '\n' <<<"$deps" | awk '{print $1}' | grep -E '^linux-kbuild-' | head -1 || true)
 	[ -n "$common" ] || die "cannot find the -common headers package of $hdr (Depends: $deps)"
 	[ -n "$kbuild" ] || die "cannot find the linux-kbuild package of $hdr (Depends: $deps)"
+	# Since 7.x (trixie-backports, sid) linux-image-<rel> is only a
+	# metapackage: the kernel is in linux-binary-<rel>, its modules in
+	# linux-modules-<rel>, System.map and the config in linux-base-<rel>
+	# (which the headers depend on too).  Take whichever of them the image
+	# and the headers depend on.
+	local split
+	split=$( { pkg_field "$img" Depends; echo ","; pkg_field "$hdr" Depends; } |
+		tr ',|' '\n\n' | awk '{print $1}' |
+		grep -xE "linux-(binary|modules|base)-$(sed 's/[.+]/\\&/g' <<<"$REL")" |
+		sort -u || true)
 
 	# Download exactly the candidate version of each package and unpack
 	# exactly that file (the debs directory may hold older ones).
 	local debs=$KDIR/debs p v f specs=() files=()
-	for p in "$img" "$hdr" "$common" "$kbuild"; do
+	# shellcheck disable=SC2086  # $split: one package name a word
+	for p in "$img" $split "$hdr" "$common" "$kbuild"; do
 		v=$(pkg_field "$p" Version)
 		[ -n "$v" ] || die "no package $p in $SUITE"
 		specs+=("$p=$v")
@@ -123,6 +134,20 @@ fetch() {
 		/usr/src/*|/usr/lib/*) ln -sfn "$DEST$t" "$l" ;;
 		esac
 	done
+	# 7.x packages are merged-/usr: the kernel is
+	# usr/lib/modules/<rel>/vmlinuz, the modules under usr/lib/modules.
+	# Give the tree the layout of the older packages (lib/modules,
+	# boot/vmlinuz-<rel>), which the rest of this script, depmod -b and
+	# vm-run.py expect.
+	if [ ! -e "$tmp/lib" ] && [ -d "$tmp/usr/lib/modules" ]; then
+		ln -s usr/lib "$tmp/lib"
+	fi
+	if [ ! -e "$tmp/boot/vmlinuz-$REL" ] && [ -f "$tmp/usr/lib/modules/$REL/vmlinuz" ]; then
+		mkdir -p "$tmp/boot"
+		ln -s "../usr/lib/modules/$REL/vmlinuz" "$tmp/boot/vmlinuz-$REL"
+	fi
+	[ -e "$tmp/boot/vmlinuz-$REL" ] ||
+		die "no kernel image (boot/vmlinuz-$REL, usr/lib/modules/$REL/vmlinuz) in ${specs[*]}"
 	extract_vmlinux "$tmp/boot/vmlinuz-$REL" "$tmp/boot/vmlinux-$REL"
 	run_depmod "$tmp"
 	touch "$tmp/.complete"
