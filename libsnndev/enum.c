@@ -425,7 +425,8 @@ SNNDEV_EXPORT int snndev_enum_new(struct snndev_enum **out)
 		snndev_enum_free(e);
 		return ret;
 	}
-	qsort(e->nodes, e->n, sizeof(*e->nodes), node_cmp);
+	if (e->n)
+		qsort(e->nodes, e->n, sizeof(*e->nodes), node_cmp);
 	enum_fill(e);
 	*out = e;
 	return 0;

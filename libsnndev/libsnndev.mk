@@ -140,7 +140,8 @@ LIB_TEST_DIR	:= $(LIBSNNDEV_DIR)/tests
 LIB_TEST_HDRS	:= $(wildcard $(LIB_TEST_DIR)/*.h) $(LIBSNNDEV_HDRS)
 # the engine's loader is the reference the image checks are compared with
 LIB_ENGINE_SRCS	:= $(ENGINE_DIR)/snn_engine.c
-LIB_MOCK_WRAP	:= -Wl,--wrap=ioctl -Wl,--wrap=mmap -Wl,--wrap=munmap
+LIB_MOCK_WRAP	:= -Wl,--wrap=ioctl -Wl,--wrap=mmap -Wl,--wrap=munmap \
+		   -Wl,--wrap=close
 
 $(B)/host/test-libsnndev-net: $(LIB_TEST_DIR)/test_net.c $(LIB_TEST_OBJS) \
 			      $(LIB_ENGINE_SRCS) $(LIB_TEST_HDRS) $(ENGINE_HDRS)
@@ -206,7 +207,6 @@ $(B)/host/test-libsnndev-fuzz: $(LIB_TEST_DIR)/test_fuzz.sh \
 fuzz-netfile: $(B)/host/test-libsnndev-fuzz
 	$(B)/host/test-libsnndev-fuzz
 
-LIBSNNDEV_TESTS := $(B)/host/test-libsnndev-net $(B)/host/test-libsnndev-dev \
+HOST_TEST_TARGETS += $(B)/host/test-libsnndev-net $(B)/host/test-libsnndev-dev \
 		     $(B)/host/test-libsnndev-static $(B)/host/test-libsnndev-abi \
 		     $(B)/host/test-libsnndev-fuzz
-# (the tests are hooked up once they are in the tree)

@@ -189,6 +189,17 @@ int snndev__chk_geometry(const char *what, unsigned int n_cores,
 
 /* ---- Parts -------------------------------------------------------------------- */
 
+const char *snndev__parts_desc(char *buf, size_t len, unsigned int n)
+{
+	if (!n)
+		snprintf(buf, len, "the network has no parts");
+	else if (n == 1)
+		snprintf(buf, len, "the network has 1 part");
+	else
+		snprintf(buf, len, "the network has %u parts", n);
+	return buf;
+}
+
 int snndev__reserve(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap = *cap ? *cap : 16;
@@ -576,12 +587,14 @@ static int add_check(const char *fn, struct snndev_net *net, unsigned int part,
 {
 	struct snndev_part *pt;
 	uint64_t img, file;
+	char d[40];
 
 	if (!net)
 		return snndev__err(-EINVAL, "%s: net is NULL", fn);
 	if (part >= net->n_parts)
-		return snndev__err(-EINVAL, "%s: part %u does not exist (the network has %u parts)",
-				   fn, part, net->n_parts);
+		return snndev__err(-EINVAL, "%s: part %u does not exist (%s)",
+				   fn, part,
+				   snndev__parts_desc(d, sizeof(d), net->n_parts));
 	if (n && !p)
 		return snndev__err(-EINVAL, "%s: the array is NULL", fn);
 	pt = &net->parts[part];
@@ -930,11 +943,13 @@ SNNDEV_EXPORT int snndev_net_part_info(const struct snndev_net *net,
 				       size_t *n_synapses, size_t *n_fanouts)
 {
 	const struct snndev_part *pt;
+	char d[40];
 
 	if (!net || part >= net->n_parts)
 		return snndev__err(-EINVAL,
-				   "snndev_net_part_info: part %u does not exist (the network has %u parts)",
-				   part, net ? net->n_parts : 0);
+				   "snndev_net_part_info: part %u does not exist (%s)",
+				   part, snndev__parts_desc(d, sizeof(d),
+							    net ? net->n_parts : 0));
 	pt = &net->parts[part];
 	if (n_cores)
 		*n_cores = pt->n_cores;
@@ -969,12 +984,14 @@ SNNDEV_EXPORT int snndev_net_part_image(const struct snndev_net *net,
 					size_t *len)
 {
 	uint64_t n;
+	char d[40];
 	void *b;
 
 	if (!net || part >= net->n_parts)
 		return snndev__err(-EINVAL,
-				   "snndev_net_part_image: part %u does not exist (the network has %u parts)",
-				   part, net ? net->n_parts : 0);
+				   "snndev_net_part_image: part %u does not exist (%s)",
+				   part, snndev__parts_desc(d, sizeof(d),
+							    net ? net->n_parts : 0));
 	if (!buf || !len)
 		return snndev__err(-EINVAL, "snndev_net_part_image: buf or len is NULL");
 	n = snndev__part_image_len(&net->parts[part]);

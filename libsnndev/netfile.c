@@ -295,21 +295,6 @@ int snndev__net_read(const void *data, size_t len, const char *prefix,
 				      s->offset, (unsigned long long)expect);
 			goto fail;
 		}
-		if ((uint64_t)s->offset + s->size > file_size) {
-			ret = SEC_ERR(-EINVAL, i, eo + SNNDEV_NF_S_SIZE, "size",
-				      "is %u: the section ends at 0x%llx, past the end of the file (0x%x)",
-				      s->size,
-				      (unsigned long long)s->offset + s->size,
-				      file_size);
-			goto fail;
-		}
-		for (j = prev_end; j < s->offset; j++)
-			if (buf[j]) {
-				ret = snndev__err(-EINVAL, "%s: offset 0x%llx: padding before section %u is 0x%02x, must be 0",
-						  prefix, (unsigned long long)j,
-						  i, buf[j]);
-				goto fail;
-			}
 		if (s->type == SNNDEV_NF_SEC_NETWORK) {
 			if (n_parts >= SNNDEV_NET_MAX_PARTS) {
 				ret = SEC_ERR(-E2BIG, i, eo + SNNDEV_NF_S_TYPE, "type",
@@ -346,6 +331,21 @@ int snndev__net_read(const void *data, size_t len, const char *prefix,
 			}
 			routes_sec = i;
 		}
+		if ((uint64_t)s->offset + s->size > file_size) {
+			ret = SEC_ERR(-EINVAL, i, eo + SNNDEV_NF_S_SIZE, "size",
+				      "is %u: the section ends at 0x%llx, past the end of the file (0x%x)",
+				      s->size,
+				      (unsigned long long)s->offset + s->size,
+				      file_size);
+			goto fail;
+		}
+		for (j = prev_end; j < s->offset; j++)
+			if (buf[j]) {
+				ret = snndev__err(-EINVAL, "%s: offset 0x%llx: padding before section %u is 0x%02x, must be 0",
+						  prefix, (unsigned long long)j,
+						  i, buf[j]);
+				goto fail;
+			}
 		prev_end = (uint64_t)s->offset + s->size;
 	}
 	if (prev_end < file_size) {

@@ -166,6 +166,9 @@ struct snndev_net {
 	size_t hash_size;		/* a power of two, or 0 */
 };
 
+/* "the network has 3 parts" (or "no parts", "1 part") into buf. */
+const char *snndev__parts_desc(char *buf, size_t len, unsigned int n);
+
 /* Length of the part's board image. */
 uint64_t snndev__part_image_len(const struct snndev_part *pt);
 /* Serialise the part's image into buf (snndev__part_image_len() bytes). */

@@ -496,7 +496,7 @@ static int field_value(const struct snndev_part *pt, const struct snn_load *ld,
 void snndev__load_msg(const struct snndev_part *pt, const struct snn_load *ld,
 		      int err, char *buf, size_t len)
 {
-	char where[64], val[48] = "";
+	char where[64], val[48] = "";	/* " is 17" */
 	const char *f = field_name(ld->err_field);
 	long long v;
 
@@ -512,12 +512,12 @@ void snndev__load_msg(const struct snndev_part *pt, const struct snn_load *ld,
 		snprintf(buf, len, "%s: the %s array could not be read (%s)",
 			 where, section_name(ld->err_section),
 			 snndev__errname(err));
-	else if (err == -ENOSPC && ld->err_section == SNN_SEC_SYNAPSE)
-		snprintf(buf, len, "%s: core%s has more synapses than the cluster's capacity of %u per core (ENOSPC)",
-			 where, val, ld->err_limit);
-	else if (err == -ENOSPC && ld->err_section == SNN_SEC_FANOUT)
-		snprintf(buf, len, "%s: core%s has more fan-out entries than the cluster's capacity of %u per core (ENOSPC)",
-			 where, val, ld->err_limit);
+	else if (err == -ENOSPC && (ld->err_section == SNN_SEC_SYNAPSE ||
+				    ld->err_section == SNN_SEC_FANOUT))
+		snprintf(buf, len, "%s: its core%s has more %s entries than the cluster's capacity of %u per core (ENOSPC)",
+			 where, val + (*val ? 3 : 0),
+			 ld->err_section == SNN_SEC_SYNAPSE ? "synapse" : "fan-out",
+			 ld->err_limit);
 	else if (err == -ENOSPC)
 		snprintf(buf, len, "%s: field '%s'%s, more than the cluster's capacity of %u (ENOSPC)",
 			 where, f, val, ld->err_limit);
@@ -548,8 +548,9 @@ SNNDEV_EXPORT int snndev_unit_load(struct snndev_unit *u,
 		return ret;
 	if (part >= net->n_parts)
 		return snndev__uerr(u, -EINVAL,
-				    "snndev_unit_load: part %u does not exist (the network has %u parts)",
-				    part, net->n_parts);
+				    "snndev_unit_load: part %u does not exist (%s)",
+				    part, snndev__parts_desc(msg, sizeof(msg),
+							     net->n_parts));
 	pt = &net->parts[part];
 	memset(&ld, 0, sizeof(ld));
 	ld.n_cores = pt->n_cores;
