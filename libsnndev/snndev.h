@@ -32,6 +32,10 @@
  * read-only once built: any number of threads may read them.
  *
  * Symbols are versioned (libsnndev.map); the soname is libsnndev.so.1.
+ * libsnndev.a, for static programs, is the same library except that it
+ * enumerates by reading /sys/class/snn instead of through libudev.
+ * docs/libsnndev.md is the guide (errors, threads, the ABI check, the
+ * static archive, the environment variables).
  */
 #ifndef SNNDEV_H
 #define SNNDEV_H
@@ -167,7 +171,8 @@ int snndev_node_prop(const struct snndev_node *n, enum snndev_prop prop,
 int snndev_node_health(const struct snndev_node *n, char *buf, size_t len);
 int snndev_node_state(const struct snndev_node *n, char *buf, size_t len);
 int snndev_node_busy(const struct snndev_node *n);	/* 0, 1 or -errno */
-/* vals[0..n-1] in enum snndev_counter order; clusters only. */
+/* vals[0..n-1] in enum snndev_counter order; clusters only.  Returns how
+ * many were filled. */
 int snndev_node_counters(const struct snndev_node *n, uint64_t *vals,
 			 unsigned int count);
 
@@ -237,7 +242,13 @@ int snndev_net_add_part(struct snndev_net *net, unsigned int n_cores,
 /*
  * Append records to a part.  Each record is checked against the part's
  * geometry and the field ranges; a bad one is not added and the message
- * names it (its position in the call, the field, the limit).
+ * names it (its position in the call, the field, the limit).  A call adds
+ * all n records or, on failure, none.  References must point backwards:
+ * add the profiles before the neurons that use them, and a neuron before
+ * its synapses and fan-out (as in the board image).  Checks that depend
+ * on the board (cores, output queues, synapses per core) are made at load.
+ * 0, -EINVAL (a bad record or argument), -E2BIG (over the format's
+ * limits: 256 profiles, 64 MiB per part image), -ENOMEM.
  */
 int snndev_net_add_profiles(struct snndev_net *net, unsigned int part,
 			    const struct snndev_profile *p, size_t n);
@@ -247,6 +258,7 @@ int snndev_net_add_synapses(struct snndev_net *net, unsigned int part,
 			    const struct snndev_synapse *p, size_t n);
 int snndev_net_add_fanouts(struct snndev_net *net, unsigned int part,
 			   const struct snndev_fanout *p, size_t n);
+/* Routes: -EEXIST for one the network (or the call) already has. */
 int snndev_net_add_routes(struct snndev_net *net,
 			  const struct snndev_route *p, size_t n);
 
@@ -360,11 +372,13 @@ int snndev_unit_wait(struct snndev_unit *u, int timeout_ms,
 /*
  * Cluster: an eventfd signalled on the SNNDEV_NOTIFY_* events, for the
  * caller's own event loop; the unit owns it (closed with the unit).
- * Returns the fd or -errno.
+ * Returns the fd or -errno.  Called again, it changes the events of the
+ * same fd; events 0 stops the notification, closes the fd and returns 0.
  */
 int snndev_unit_eventfd(struct snndev_unit *u, unsigned int events);
 
-/* Cluster: vals[0..count-1] in enum snndev_counter order. */
+/* Cluster: vals[0..count-1] in enum snndev_counter order; returns how
+ * many were filled (at most SNNDEV_CNT_COUNT). */
 int snndev_unit_counters(struct snndev_unit *u, uint64_t *vals,
 			 unsigned int count);
 
@@ -437,6 +451,11 @@ struct snndev_queue;
 int snndev_queue_create(struct snndev_unit *u, enum snndev_dir dir,
 			unsigned int index, unsigned int depth_log2,
 			struct snndev_queue **out);
+/*
+ * Unmaps and frees q.  If the driver refuses to destroy the queue (the
+ * cluster is running: -EBUSY), snndev_unit_errmsg() says so and the queue
+ * stays created until the unit is closed.
+ */
 void snndev_queue_destroy(struct snndev_queue *q);
 size_t snndev_queue_entries(const struct snndev_queue *q);
 
