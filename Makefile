@@ -7,6 +7,9 @@
 #   make check      host unit tests + tests inside a QEMU VM
 #   make check-debug    VM tests and loops under a debug kernel (KASAN,
 #                       lockdep, kmemleak, fault injection; not in check)
+#   make check-kernels  the kernel matrix: snn.ko and the VM selftests on
+#                       Debian's 6.1, 6.12 and newest 7.x (not in check;
+#                       KERNELS="suite..." for some of them)
 #   make module     build the driver, snn.ko, for the test VM's kernel
 #   make check-style    checkpatch + sparse on the driver and uapi header
 #   make check-uapi     uapi struct layout (holes, padding, 32/64-bit)
@@ -14,6 +17,9 @@
 #   make install    libsnndev, headers, pkg-config file, snnctl, man page,
 #                   bash completion, udev rules (DESTDIR=, PREFIX=/usr/local)
 #   make uninstall  remove what make install installed
+#   make dkms-install   snn.ko with DKMS from this checkout, rebuilt for
+#                       every new kernel (KVER=<release>, default: running)
+#   make dkms-remove    remove it from DKMS and every kernel
 #
 # Outputs go to build/ (B=...); caches shared between checkouts (the QEMU
 # build, Debian kernels) go to $(SNNDEV_CACHE), outside the work tree.
@@ -41,12 +47,12 @@ SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 
 .PHONY: all host run check check-host check-vm check-debug bench-engine \
 	deps qemu kernel debug-kernel module check-style check-uapi clean help \
-	install uninstall
+	install uninstall check-kernels dkms-install dkms-remove
 
 all: host
 
 help:
-	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 include qemu-model/engine/engine.mk
 include libsnndev/libsnndev.mk
@@ -85,6 +91,17 @@ debug-kernel: deps
 
 check-debug: $(GUEST_TEST_TARGETS)
 	@scripts/check-debug.sh
+
+# the kernel matrix (scripts/check-kernels.sh; KERNELS: Debian suites)
+check-kernels: $(GUEST_TEST_TARGETS)
+	@scripts/check-kernels.sh $(KERNELS)
+
+# DKMS from a checkout (README: "Installing the driver on a node (DKMS)")
+dkms-install:
+	@scripts/dkms.sh install $(KVER)
+
+dkms-remove:
+	@scripts/dkms.sh remove
 
 # snn.ko for $(B)/kernel (KERNEL=$(B)/kernel-<suite> or a kernel build
 # directory for another): $(B)/module/snn.ko, $(B)/module/<release>/snn.ko

@@ -10,7 +10,10 @@
 #      scripts/check-uapi-layout.sh)
 #   5. module: snn.ko for the VM's kernel (make module ->
 #      scripts/build-module.sh), once driver/*.c exist
-#   6. QEMU with the board model, the Debian kernel, the guest tests, and
+#   6. dkms: dkms add, build, install of snn against that kernel's
+#      headers installed as a Debian package, modinfo, the kernel-upgrade
+#      hook, dkms-remove (scripts/check-dkms.sh; needs root)
+#   7. QEMU with the board model, the Debian kernel, the guest tests, and
 #      the tests inside a VM, with snn.ko loaded if it was built (make
 #      check-vm -> scripts/check-vm.sh)
 # The last line is the total, "N passed, N failed[, N skipped]"; the exit
@@ -64,6 +67,8 @@ stage uapi "$B/check-uapi.log" scripts/check-uapi-layout.sh
 if compgen -G 'driver/*.c' >/dev/null; then
 	msg "building snn.ko..."
 	stage module "$B/check-module.log" scripts/build-module.sh
+	msg "DKMS install..."
+	stage dkms "$B/check-dkms.log" scripts/check-dkms.sh
 else
 	# (build-module.sh removes a stale module itself when it runs)
 	rm -f "$B/module/snn.ko"
