@@ -758,6 +758,17 @@ static void test_queue_errors(void)
 	CHECK_EQ(snndev_queue_push(q, (uint64_t[]){ 1 }, 1), 1);
 	CHECK_EQ(mock.q[0][0].doorbell, 1);
 	snndev_unit_close(u);
+
+	/* SNNDEV_NO_MAPPED_DOORBELL: the ioctl although the page could map */
+	mock_reset();
+	setenv("SNNDEV_NO_MAPPED_DOORBELL", "1", 1);
+	u = open_as("snn0.1", SNN_NODE_CLUSTER, 1);
+	CHECK_EQ(snndev_queue_create(u, SNNDEV_IN, 0, 2, &q), 0);
+	CHECK_EQ(snndev_queue_push(q, (uint64_t[]){ 1, 2 }, 2), 2);
+	CHECK_EQ(mock.doorbell_maps, 0);
+	CHECK_EQ(mock.q[0][0].doorbell, 2);
+	snndev_unit_close(u);
+	unsetenv("SNNDEV_NO_MAPPED_DOORBELL");
 	mock_reset();
 }
 
