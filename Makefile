@@ -57,6 +57,7 @@ help:
 include qemu-model/engine/engine.mk
 include libsnndev/libsnndev.mk
 include tools/tools.mk
+include tools/digits/digits.mk
 include udev/udev.mk
 include selftests/selftests.mk
 include selftests/lib/lib.mk
