@@ -96,6 +96,27 @@ if [ "${#module[@]}" != 0 ]; then
 	dtests+=(--test "$T/driver/route_test")
 	dtests+=(--test "$T/driver/fault_test")
 	dtests+=(--test "$T/driver/unplug_test --board @snn1@ --id snn1 --bus rp1 --props ${SNN1#snn-pci,id=snn1,}")
+	# libsnndev against the driver, snnctl, and the udev rules under the
+	# real systemd-udevd (selftests/lib/): snnctl and the shared library
+	# run as `make install` lays them out, dynamically linked (vm-run.py
+	# --tree, --dyn); net.snnet is the reference network as a network file
+	VMROOT=$B/vm-root
+	rm -rf "$VMROOT"
+	make -s --no-print-directory install DESTDIR="$VMROOT" PREFIX=/usr >/dev/null
+	LD_LIBRARY_PATH=$VMROOT/usr/lib "$VMROOT/usr/bin/snnctl" convert \
+		"$REF/net.txt" "$REF/net.snnet"
+	files+=(--file "$REF/net.snnet:/ref/net.snnet" --tree "$VMROOT"
+		--dyn "$VMROOT/usr/bin/snnctl:/usr/bin/snnctl"
+		--group snn:990:snnuser --user snnuser:1001:1001
+		--user outsider:1002:1002)
+	if command -v udevadm >/dev/null; then
+		files+=(--dyn "$(command -v udevadm):/usr/bin/udevadm")
+	else
+		warn "no udevadm (Debian package udev): udev_test skips"
+	fi
+	dtests+=(--test "$T/lib/lib_test")
+	dtests+=(--test "$T/lib/snnctl_test")
+	dtests+=(--test "$T/lib/udev_test")
 	dtests+=(--test "$T/driver/reset_test")
 fi
 xtests=()

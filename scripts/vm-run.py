@@ -13,6 +13,15 @@ runs each --test (a static binary or a /bin/sh script) with a time limit
 (--test-timeout) and powers off.  Each module load and each test is one
 top-level KTAP result; a test's own KTAP output is nested under it.
 
+Dynamically linked programs (the guest has no libc of its own): --dyn
+HOST:GUEST copies HOST to GUEST together with every library `ldd HOST`
+lists and its ELF interpreter; the libraries go to /lib/x86_64-linux-gnu/
+(a default search directory of the guest's loader) unless a --tree already
+holds them.  --tree DIR copies a whole directory tree (e.g. a `make install
+DESTDIR=DIR PREFIX=/usr`) into the guest's root; ldd finds libraries
+installed there.  --group NAME:GID[:MEMBERS] and --user NAME:UID:GID add
+lines to /etc/group and /etc/passwd (root's are always there).
+
 Serial ports:
   ttyS0  kernel console             -> LOG/console.log
   ttyS1  test output, KTAP only     -> LOG/ktap.log
@@ -292,7 +301,73 @@ esac
 '''
 
 
-def build_initramfs(path, tests, modules, files, busybox):
+def ldd_libs(path, lib_dirs):
+    """(interpreter, [library paths]) of a dynamic ELF, as ldd resolves
+    them with lib_dirs first on the search path."""
+    env = dict(os.environ)
+    if lib_dirs:
+        env['LD_LIBRARY_PATH'] = ':'.join(
+            lib_dirs + [p for p in env.get('LD_LIBRARY_PATH', '').split(':') if p])
+    out = subprocess.run(['ldd', path], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, universal_newlines=True)
+    if out.returncode != 0:
+        sys.exit('vm-run: ldd %s failed:\n%s' % (path, out.stdout))
+    libs = []
+    for line in out.stdout.splitlines():
+        line = line.strip()
+        if 'not found' in line:
+            sys.exit('vm-run: %s: a library is missing: %s' % (path, line))
+        m = re.match(r'^(\S+) => (/\S+) \(0x[0-9a-f]+\)$', line)
+        if m:
+            libs.append(m.group(2))
+    return elf_interp(path), libs
+
+
+def add_tree(c, root):
+    """Every directory, file and symbolic link under root, at the same
+    place in the guest's root."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        if rel != '.':
+            c.dir(rel)
+        for name in sorted(dirnames + filenames):
+            host = os.path.join(dirpath, name)
+            guest = os.path.normpath(os.path.join(rel, name))
+            if os.path.islink(host):
+                c.symlink(guest, os.readlink(host))
+            elif os.path.isfile(host):
+                with open(host, 'rb') as f:
+                    c.file(guest, f.read(), os.stat(host).st_mode & 0o7777)
+
+
+def add_dyn(c, host, guest, trees):
+    """A dynamic program and the libraries it needs (see --dyn)."""
+    lib_dirs = sorted({os.path.dirname(os.path.join(dp, f))
+                       for t in trees for dp, _, fs in os.walk(t)
+                       for f in fs if '.so' in f})
+    interp, libs = ldd_libs(host, lib_dirs)
+    if interp is None:
+        sys.exit('vm-run: --dyn %s: not an ELF file' % host)
+    if guest.lstrip('/') not in c.names:
+        with open(host, 'rb') as f:
+            c.file(guest, f.read(), 0o755)
+    wanted = []
+    if interp:
+        wanted.append((os.path.realpath(interp), interp))
+    for lib in libs:
+        real = os.path.realpath(lib)
+        if any(real.startswith(os.path.realpath(t) + '/') for t in trees):
+            continue            # the tree has it where the loader looks
+        wanted.append((real, '/lib/x86_64-linux-gnu/' + os.path.basename(lib)))
+    for real, where in wanted:
+        if where.lstrip('/') in c.names:
+            continue
+        with open(real, 'rb') as f:
+            c.file(where, f.read(), 0o755)
+
+
+def build_initramfs(path, tests, modules, files, busybox, extra=None):
+    extra = extra or {}
     c = Cpio()
     for d in ('bin', 'sbin', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'tmp',
               'run', 'etc', 'root', 'modules', 'tests', 'lib'):
@@ -306,8 +381,20 @@ def build_initramfs(path, tests, modules, files, busybox):
         c.file('bin/busybox', f.read(), 0o755)
     c.symlink('bin/sh', 'busybox')
     c.file('bin/snn-agent', AGENT_SCRIPT.encode(), 0o755)
-    c.file('etc/passwd', b'root:x:0:0:root:/root:/bin/sh\n')
-    c.file('etc/group', b'root:x:0:\n')
+    passwd = 'root:x:0:0:root:/root:/bin/sh\n'
+    for u in extra.get('users', []):
+        name, uid, gid = u.split(':')[:3]
+        passwd += '%s:x:%s:%s:%s:/tmp:/bin/sh\n' % (name, uid, gid, name)
+    group = 'root:x:0:\n'
+    for g in extra.get('groups', []):
+        parts = (g.split(':') + [''] * 3)[:3]
+        group += '%s:x:%s:%s\n' % tuple(parts)
+    c.file('etc/passwd', passwd.encode())
+    c.file('etc/group', group.encode())
+    for tree in extra.get('trees', []):
+        add_tree(c, tree)
+    for host, guest in extra.get('dyns', []):
+        add_dyn(c, host, guest, extra.get('trees', []))
 
     body = []
     for name, data in modules:
@@ -619,6 +706,16 @@ def main():
                     '$B/kernel/modules; needs modules.dep, see get-kernel.sh)')
     ap.add_argument('--file', action='append', default=[],
                     help='HOST:GUEST extra file for the initramfs')
+    ap.add_argument('--dyn', action='append', default=[], metavar='HOST:GUEST',
+                    help='a dynamically linked program: copied with the '
+                    'libraries ldd lists and its interpreter')
+    ap.add_argument('--tree', action='append', default=[], metavar='DIR',
+                    help="a directory tree copied into the guest's root "
+                    "(e.g. make install DESTDIR=DIR PREFIX=/usr)")
+    ap.add_argument('--group', action='append', default=[],
+                    metavar='NAME:GID[:MEMBERS]', help='an /etc/group line')
+    ap.add_argument('--user', action='append', default=[],
+                    metavar='NAME:UID:GID', help='an /etc/passwd line')
     ap.add_argument('--append', action='append', default=[],
                     help='extra kernel command line (repeatable)')
     ap.add_argument('--memory', default='1G')
@@ -739,9 +836,27 @@ def main():
             sys.exit('vm-run: bad --file %s (HOST:GUEST, HOST must exist)' % spec)
         files.append((host, guest))
 
+    dyns = []
+    for spec in args.dyn:
+        host, sep, guest = spec.partition(':')
+        if not sep or not guest.startswith('/') or not os.path.isfile(host):
+            sys.exit('vm-run: bad --dyn %s (HOST:/GUEST, HOST must exist)' % spec)
+        dyns.append((host, guest))
+    for t in args.tree:
+        if not os.path.isdir(t):
+            sys.exit('vm-run: --tree %s: not a directory' % t)
+    for g in args.group:
+        if not re.match(r'^[a-z_][a-z0-9_-]*:\d+(:[a-z0-9_,-]*)?$', g):
+            sys.exit('vm-run: bad --group %s (NAME:GID[:MEMBERS])' % g)
+    for u in args.user:
+        if not re.match(r'^[a-z_][a-z0-9_-]*:\d+:\d+$', u):
+            sys.exit('vm-run: bad --user %s (NAME:UID:GID)' % u)
+    extra = {'dyns': dyns, 'trees': args.tree, 'groups': args.group,
+             'users': args.user}
+
     tmpdir = tempfile.mkdtemp(prefix='snnvm-')
     initrd = os.path.join(logdir, 'initramfs.cpio.gz')
-    build_initramfs(initrd, tests, modules, files, args.busybox)
+    build_initramfs(initrd, tests, modules, files, args.busybox, extra)
     qmp_sock = os.path.join(tmpdir, 'qmp')
     agent_sock = os.path.join(tmpdir, 'agent')
 

@@ -74,7 +74,7 @@ static const struct command commands[] = {
 	{ "route", cmd_route,
 	  "[--json] {list [BOARD|ROUTER...] | plan NETFILE UNIT[,UNIT...]}",
 	  "list: the routing units: the clusters each connects, its route table\n"
-	  "capacity, routes in use and delay.\n"
+	  "capacity and delay.\n"
 	  "plan: which routing unit would carry each route of a network whose\n"
 	  "parts run on the given clusters (what 'run' and 'load' do).\n"
 	  "Routes exist only while their clusters' owner holds them (the driver\n"

@@ -28,6 +28,8 @@ enum net_format net_guess_format(const void *buf, size_t len)
 
 	if (len >= 4 && !memcmp(p, "SNNI", 4))
 		return NET_FORMAT_IMAGE;
+	if (len >= 4 && !memcmp(p, "SNNF", 4))
+		return NET_FORMAT_FILE;
 	for (i = 0; i < n; i++)
 		if (p[i] == 0 || (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' &&
 				  p[i] != '\t' && p[i] != '\f' && p[i] != '\v'))

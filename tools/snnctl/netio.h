@@ -3,7 +3,8 @@
  * Networks in the formats snnctl reads, all built with libsnndev's
  * network API:
  *
- *   - network files (docs/network-format.md, snndev_net_read_mem());
+ *   - network files (docs/network-format.md: magic "SNNF", usually
+ *     .snnet; snndev_net_read_mem());
  *   - text descriptions: snn-mkimg's format (docs/engine.md) plus
  *
  *       part CORES NEURONS_PER_CORE AXONS_PER_CORE
@@ -26,7 +27,10 @@ enum net_format {
 	NET_FORMAT_IMAGE,	/* a .snni board image */
 };
 
-/* What buf holds: decided by magic and content. */
+/*
+ * What buf holds: "SNNI" an image, "SNNF" a network file, printable text
+ * a description, anything else is left to the network file reader.
+ */
 enum net_format net_guess_format(const void *buf, size_t len);
 
 /*

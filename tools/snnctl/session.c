@@ -156,10 +156,17 @@ int session_plan(struct session *s)
 			snndev_node_prop(x, SNNDEV_PROP_ROUTE_CAPACITY, &cap);
 			snndev_node_prop(x, SNNDEV_PROP_ROUTE_DELAY, &delay);
 			unit_node_name(x, nm, sizeof(nm));
-			if (o + 64 < sizeof(avail))
+			if (o + 96 < sizeof(avail)) {
+				int c;
+
 				o += snprintf(avail + o, sizeof(avail) - o,
-					      "%s%s connects mask %#llx", o ? ", " : "",
-					      nm, (unsigned long long)mask);
+					      "%s%s connects", o ? "; " : "", nm);
+				for (c = 0; c < 64 && o + 8 < sizeof(avail); c++)
+					if (mask & (1ULL << c))
+						o += snprintf(avail + o,
+							      sizeof(avail) - o,
+							      " %d", c);
+			}
 			if (us >= 64 || ud >= 64 || !(mask & (1ULL << us)) ||
 			    !(mask & (1ULL << ud)))
 				continue;

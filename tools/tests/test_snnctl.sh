@@ -109,34 +109,34 @@ expect "help for an unknown command" 1 "unknown command 'frob'" help frob
 expect "unknown global option" 1 "^snnctl: unknown option '--frob'$" --frob list
 expect "unknown command option names the command's help" 1 "Try 'snnctl list --help'" list --frob
 expect "unknown short option" 1 "unknown option '-z'" list -z
-expect "option without its value" 1 "option '--steps' needs a value" run snn0.0 net.snn --steps
+expect "option without its value" 1 "option '--steps' needs a value" run snn0.0 net.snnet --steps
 expect "list takes no arguments" 1 "unexpected argument 'snn0'" list snn0
 
 # ---- argument checks (before any device is touched) ----------------------------------
 
 expect "run: missing arguments" 1 "run needs UNIT\[,UNIT\.\.\.\] and NETFILE" run snn0.0
 expect "run: too many arguments" 1 "too many arguments" run snn0.0 a b
-expect "run: --steps not a number" 1 "--steps 'ten' is not a number of timesteps" run snn0.0 net.snn --steps ten
-expect "run: --steps negative" 1 "--steps '-1' is not a number" run snn0.0 net.snn --steps -1
-expect "run: --steps too large" 1 "--steps '4294967296'" run snn0.0 net.snn --steps 4294967296
-expect "run: --queue-log2 0" 1 "--queue-log2 '0' is not a number in 1..31" run snn0.0 net.snn --queue-log2 0
-expect "run: --timeout not a number" 1 "--timeout 'soon'" run snn0.0 net.snn --timeout soon
-expect "run: --json refused" 1 "--json: run writes spikes" --json run snn0.0 net.snn
+expect "run: --steps not a number" 1 "--steps 'ten' is not a number of timesteps" run snn0.0 net.snnet --steps ten
+expect "run: --steps negative" 1 "--steps '-1' is not a number" run snn0.0 net.snnet --steps -1
+expect "run: --steps too large" 1 "--steps '4294967296'" run snn0.0 net.snnet --steps 4294967296
+expect "run: --queue-log2 0" 1 "--queue-log2 '0' is not a number in 1..31" run snn0.0 net.snnet --queue-log2 0
+expect "run: --timeout not a number" 1 "--timeout 'soon'" run snn0.0 net.snnet --timeout soon
+expect "run: --json refused" 1 "--json: run writes spikes" --json run snn0.0 net.snnet
 expect "run: network and input both stdin" 1 "cannot both come from stdin" run snn0.0 - --in -
 expect "top: --interval 0" 1 "--interval '0' is not a number of seconds in 0.01..86400" top --interval 0
 expect "top: --interval junk" 1 "--interval '1s'" top --interval 1s
 expect "top: --count 0" 1 "--count '0' is not a number of intervals >= 1" top --count 0
-expect "load: --part junk" 1 "--part 'x' is not a part number" load snn0.0 net.snn --part x
+expect "load: --part junk" 1 "--part 'x' is not a part number" load snn0.0 net.snnet --part x
 expect "load: missing NETFILE" 1 "load needs UNIT" load snn0.0
 expect "reset: nothing named" 1 "reset needs a cluster or a board" reset
 expect "reset: --json refused" 1 "reset has no output" reset snn0 --json
 expect "route: no subcommand" 1 "route needs a subcommand: list or plan" route
 expect "route: unknown subcommand" 1 "unknown subcommand 'show'" route show
 expect "route add: explains why there is none" 1 "a route lives only while its owner holds both clusters" route add
-expect "route plan: missing arguments" 1 "route plan needs NETFILE" route plan net.snn
+expect "route plan: missing arguments" 1 "route plan needs NETFILE" route plan net.snnet
 expect "convert: missing OUTPUT" 1 "convert needs INPUT and OUTPUT" convert a
 expect "convert: bad --format" 1 "--format 'elf': expected 'net' or 'image'" convert a b --format elf
-expect "convert: --part with a network file output" 1 "--part selects the part of an image" convert a b.snn --part 1
+expect "convert: --part with a network file output" 1 "--part selects the part of an image" convert a b.snnet --part 1
 expect "show: nothing named" 1 "show needs a NETFILE" show
 expect "a name that is no name" 1 "'frob' is not a board or unit name \(snnX, snnX.Y, /dev/snnX.Y, PCI-ADDRESS or PCI-ADDRESS.Y\)" stats frob
 expect "a path that is not a node" 1 "/etc/passwd: not an snn device node" stats /etc/passwd
@@ -161,7 +161,7 @@ else
 	expect "no boards: stats" 2 "no snn boards are present" stats
 	expect "no boards: health" 2 "no snn boards are present" health
 	expect "no boards: a unit" 2 "^snnctl: snn0.1: no such board: no snn boards are present \(is snn.ko loaded\?\)$" stats snn0.1
-	expect "no boards: run names the unit first" 2 "snn0.0: no such board" run snn0.0 /nonexistent.snn
+	expect "no boards: run names the unit first" 2 "snn0.0: no such board" run snn0.0 /nonexistent.snnet
 fi
 
 # ---- networks: convert and show --------------------------------------------------------
@@ -178,30 +178,30 @@ synapse 1 3 2 1
 fanout 0 1 1 3
 EOF
 printf '0 0\n2 1\n' >"$T/chain.in"
-run convert "$T/chain.txt" "$T/chain.snn"
-[ "$rc" = 0 ] && [ -s "$T/chain.snn" ] && ok "convert: description -> network file" ||
+run convert "$T/chain.txt" "$T/chain.snnet"
+[ "$rc" = 0 ] && [ -s "$T/chain.snnet" ] && ok "convert: description -> network file" ||
 	{ not_ok "convert: description -> network file"; diag "$(cat "$T/err")"; }
-run convert "$T/chain.snn" "$T/chain.snni"
+run convert "$T/chain.snnet" "$T/chain.snni"
 "$MKIMG" "$T/chain.txt" "$T/chain-ref.snni"
 [ "$rc" = 0 ] && cmp -s "$T/chain.snni" "$T/chain-ref.snni" &&
 	ok "convert: network file -> image, identical to snn-mkimg's" ||
 	not_ok "convert: network file -> image, identical to snn-mkimg's"
-run convert "$T/chain-ref.snni" "$T/chain2.snn"
-[ "$rc" = 0 ] && cmp -s "$T/chain.snn" "$T/chain2.snn" &&
+run convert "$T/chain-ref.snni" "$T/chain2.snnet"
+[ "$rc" = 0 ] && cmp -s "$T/chain.snnet" "$T/chain2.snnet" &&
 	ok "convert: image -> network file, identical to the description's" ||
 	not_ok "convert: image -> network file, identical to the description's"
-run convert "$T/chain.snn" - --format image
+run convert "$T/chain.snnet" - --format image
 cmp -s "$T/out" "$T/chain-ref.snni" && ok "convert: --format image to stdout" ||
 	not_ok "convert: --format image to stdout"
-"$SNNCTL" convert - "$T/chain3.snn" <"$T/chain.txt" 2>"$T/err"
-cmp -s "$T/chain.snn" "$T/chain3.snn" && ok "convert: description from stdin" ||
+"$SNNCTL" convert - "$T/chain3.snnet" <"$T/chain.txt" 2>"$T/err"
+cmp -s "$T/chain.snnet" "$T/chain3.snnet" && ok "convert: description from stdin" ||
 	not_ok "convert: description from stdin"
 
 # the reference network of the driver tests: random, every feature
 REF=$T/ref
 if selftests/driver/gen-reference.sh "$REF" >/dev/null 2>"$T/gen.log"; then
-	"$SNNCTL" convert "$REF/net.txt" "$T/ref.snn" &&
-		"$SNNCTL" convert "$T/ref.snn" "$T/ref.snni" 2>"$T/err"
+	"$SNNCTL" convert "$REF/net.txt" "$T/ref.snnet" &&
+		"$SNNCTL" convert "$T/ref.snnet" "$T/ref.snni" 2>"$T/err"
 	cmp -s "$T/ref.snni" "$REF/net.snni" &&
 		ok "convert: the reference network's image is snn-mkimg's" ||
 		not_ok "convert: the reference network's image is snn-mkimg's"
@@ -215,10 +215,10 @@ else
 	diag "$(cat "$T/gen.log")"
 fi
 
-run show "$T/chain.snn"
+run show "$T/chain.snnet"
 [ "$rc" = 0 ] && grep -q "^part 0: 2 cores x 8 neurons x 4 axons; 1 profiles, 3 neurons, 3 synapses, 1 fan-out$" "$T/out" &&
 	ok "show: a part's geometry and counts" || { not_ok "show: a part's geometry and counts"; diag "$(cat "$T/out")"; }
-run --json show "$T/chain.snn"
+run --json show "$T/chain.snnet"
 json_check "show --json: parts and routes" \
 	'd["format"] == "network file" and len(d["parts"]) == 1 and d["parts"][0]["neurons"] == 3 and d["parts"][0]["axons_per_core"] == 4 and d["routes"] == []'
 run show --json "$T/chain.txt"
@@ -235,27 +235,27 @@ neuron 0 1 0 out
 synapse 0 2 1 1
 route 0 0 0 1 0 2
 EOF
-run convert "$T/split.txt" "$T/split.snn"
+run convert "$T/split.txt" "$T/split.snnet"
 [ "$rc" = 0 ] && ok "convert: two parts and a route" || { not_ok "convert: two parts and a route"; diag "$(cat "$T/err")"; }
-run --json show "$T/split.snn"
+run --json show "$T/split.snnet"
 json_check "show --json: two parts, one route" \
 	'len(d["parts"]) == 2 and d["routes"] == [{"src_part": 0, "src_core": 0, "src_neuron": 0, "dst_part": 1, "dst_core": 0, "dst_axon": 2}]'
-run convert "$T/split.snn" "$T/p1.snni" --part 1
+run convert "$T/split.snnet" "$T/p1.snni" --part 1
 [ "$rc" = 0 ] && [ "$(head -c 4 "$T/p1.snni")" = SNNI ] && ok "convert: --part 1 to an image" ||
 	not_ok "convert: --part 1 to an image"
-expect "convert: a part that does not exist" 3 "no part 2 \(the network has 2 parts\)" convert "$T/split.snn" "$T/x.snni" --part 2
+expect "convert: a part that does not exist" 3 "no part 2 \(the network has 2 parts\)" convert "$T/split.snnet" "$T/x.snni" --part 2
 
 printf 'geometry 1 4 4\nprofile 0 1 1 1 0 0\nneuron 0 0 0\nsynapse 0 9 0 1\n' >"$T/bad.txt"
 expect "convert: a bad record names file, line, field and limit" 3 \
-	"^snnctl: $T/bad.txt:4: field 'axon' is 9, must be < 4" convert "$T/bad.txt" "$T/x.snn"
+	"^snnctl: $T/bad.txt:4: field 'axon' is 9, must be < 4" convert "$T/bad.txt" "$T/x.snnet"
 printf 'geometry 1 4 4\nneuron 0 0\n' >"$T/bad2.txt"
-expect "convert: a malformed line" 3 "bad2.txt:2: expected 'neuron CORE INDEX PROFILE" convert "$T/bad2.txt" "$T/x.snn"
-expect "convert: a missing input is an I/O error" 2 "^snnctl: $T/none.txt: No such file or directory$" convert "$T/none.txt" "$T/x.snn"
-expect "convert: an unwritable output" 2 "/nonexistent/x.snn: No such file or directory" convert "$T/chain.snn" /nonexistent/x.snn
+expect "convert: a malformed line" 3 "bad2.txt:2: expected 'neuron CORE INDEX PROFILE" convert "$T/bad2.txt" "$T/x.snnet"
+expect "convert: a missing input is an I/O error" 2 "^snnctl: $T/none.txt: No such file or directory$" convert "$T/none.txt" "$T/x.snnet"
+expect "convert: an unwritable output" 2 "/nonexistent/x.snnet: No such file or directory" convert "$T/chain.snnet" /nonexistent/x.snnet
 head -c 100 "$T/chain-ref.snni" >"$T/trunc.snni"
-expect "convert: a truncated image" 3 "trunc.snni: offset 16: the header's counts" convert "$T/trunc.snni" "$T/x.snn"
-head -c 40 "$T/chain.snn" >"$T/trunc.snn"
-expect "show: a truncated network file" 3 "^snnctl: $T/trunc.snn: " show "$T/trunc.snn"
+expect "convert: a truncated image" 3 "trunc.snni: offset 16: the header's counts" convert "$T/trunc.snni" "$T/x.snnet"
+head -c 40 "$T/chain.snnet" >"$T/trunc.snnet"
+expect "show: a truncated network file" 3 "^snnctl: $T/trunc.snnet: " show "$T/trunc.snnet"
 
 # ---- man page and bash completion --------------------------------------------------------
 
@@ -310,7 +310,7 @@ got=$(complete_words snnctl stats "")
 got=$(complete_words snnctl run snn0.0,)
 [ "$got" = "snn0.0,snn0.0 snn0.0,snn0.1 " ] && ok "completion: run's cluster list" ||
 	{ not_ok "completion: run's cluster list"; diag "got '$got'"; }
-got=$(complete_words snnctl run snn0.0 net.snn --st)
+got=$(complete_words snnctl run snn0.0 net.snnet --st)
 [ "$got" = "--stats --steps " ] && ok "completion: run's options" ||
 	{ not_ok "completion: run's options"; diag "got '$got'"; }
 got=$(complete_words snnctl route list "")

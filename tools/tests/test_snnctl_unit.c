@@ -481,6 +481,8 @@ static void test_networks(void)
 	      "format: text");
 	check(net_guess_format("\x01\x02\x00\x00", 4) == NET_FORMAT_FILE,
 	      "format: binary is a network file");
+	check(net_guess_format("SNNF", 4) == NET_FORMAT_FILE,
+	      "format: SNNF magic is a network file");
 
 	ret = net_parse_image("ex.snni", example_image, sizeof(example_image),
 			      &net, err, sizeof(err));
