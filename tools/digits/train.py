@@ -86,12 +86,13 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def img_build(n_cores, profiles, neurons, synapses, fanouts):
+def img_build(n_cores, profiles, neurons, synapses, fanouts, npc=STRIDE,
+              apc=STRIDE):
     """SNNI bytes.  profiles: (du, dv, vth, bias_mant, bias_exp);
     neurons: (core, index, profile, flags, outq, bias_mant);
     synapses: (core, axon, neuron, weight); fanouts: (sc, sn, dc, da)."""
     out = [struct.pack("<IHHHHHHIIII", SNN_IMG_MAGIC, 1, 64, n_cores,
-                       STRIDE, STRIDE, len(profiles), len(neurons),
+                       npc, apc, len(profiles), len(neurons),
                        len(synapses), len(fanouts), 0), bytes(32)]
     for du, dv, vth, bm, be in profiles:
         out.append(struct.pack("<HHIhbBI", du, dv, vth, bm, be, 0, 0))
@@ -563,20 +564,61 @@ def find_snn_sim(path):
     return p
 
 
-def snn_sim(sim, img_path, events, steps, tmp):
+def snn_sim(sim, img_path, events, steps, tmp, board=True):
     """Run snn-sim --all; events: iterable of (t, flat axon), sorted.
     Returns the spikes as a sorted list of (t, flat neuron)."""
     inp = os.path.join(tmp, "in.txt")
     with open(inp, "w") as f:
         f.writelines("%d %d\n" % e for e in events)
-    r = subprocess.run([sim, "-n", str(steps), "--all", "--board", img_path,
-                        inp], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    r = subprocess.run([sim, "-n", str(steps), "--all"] +
+                       (["--board"] if board else []) + [img_path, inp],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
     if r.returncode:
         sys.exit("train.py: snn-sim failed (%d): %s"
                  % (r.returncode, r.stderr.strip()))
     return [tuple(int(t) for t in line.split())
             for line in r.stdout.splitlines()]
+
+
+def describe(img):
+    """An image as an snn-mkimg description (docs/engine.md)."""
+    net = img_parse(img)
+    out = ["geometry %d %d %d" % (net["n_cores"], net["npc"], net["apc"])]
+    out += ["profile %d %d %d %d %d %d" % ((i,) + p)
+            for i, p in enumerate(net["profiles"])]
+    for core, idx, prof, flags, outq, bm in net["neurons"]:
+        out.append("neuron %d %d %d%s%s" % (
+            core, idx, prof, " out %d" % outq if flags & NEURON_OUT else "",
+            " bias %d" % bm if flags & NEURON_BIAS else ""))
+    out += ["synapse %d %d %d %d" % r for r in net["synapses"]]
+    out += ["fanout %d %d %d %d" % r for r in net["fanouts"]]
+    return "\n".join(out) + "\n"
+
+
+def check_mkimg(sim, paths):
+    """snn-mkimg --board rebuilds each image from its description, byte for
+    byte: the writer here agrees with the project's, and the images fit
+    the default board.  Skipped without snn-mkimg next to snn-sim."""
+    mk = os.path.join(os.path.dirname(sim), "snn-mkimg")
+    if not os.access(mk, os.X_OK):
+        print("snn-mkimg: not found next to snn-sim, skipped")
+        return True
+    ok = True
+    for path in paths:
+        with open(path, "rb") as f:
+            img = f.read()
+        r = subprocess.run([mk, "--board", "-", "-"], input=describe(img)
+                           .encode(), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        same = r.returncode == 0 and r.stdout == img
+        err = r.stderr.decode().strip()
+        print("%s: snn-mkimg --board builds %s%s"
+              % (os.path.basename(path),
+                 "the same bytes" if same else "DIFFERENT bytes",
+                 ": " + err if r.returncode else ""))
+        ok = ok and same
+    return ok
 
 
 def events_of(enc, first_axon=0):
@@ -588,6 +630,64 @@ def events_of(enc, first_axon=0):
 def mirror_list(m, spk):
     """(steps, n) spikes of one input -> sorted (t, flat neuron) list."""
     return [(int(t), int(m.flat[k])) for t, k in zip(*np.nonzero(spk))]
+
+
+def check_mirror(sim, n_nets=12, steps=40):
+    """The mirror against snn-sim on small seeded random networks that use
+    what the digits images do not: leaks, biases (own and profile, both
+    exponent signs), a_in saturation, u wrap-around, v clipping, repeated
+    synapses and fan-out, fan-out across cores."""
+    rs = np.random.RandomState(SEED + 2)
+    bad = sat_total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(n_nets):
+            n_cores, npc, apc = 2, 12, 10
+            prof = [(int(rs.choice([0, 1, 410, 2048, 4095])),
+                     int(rs.choice([0, 1, 205, 3000, 4095])),
+                     int(rs.choice([0, 3, 50, 2000, 131071])),
+                     int(rs.randint(-4096, 4096)), int(rs.randint(-7, 8)))
+                    for _ in range(4)]
+            neu = []
+            for c in range(n_cores):
+                for i in sorted(rs.choice(npc, 9, replace=False)):
+                    fl = int(rs.randint(0, 4))
+                    neu.append((c, int(i), int(rs.randint(0, 4)), fl,
+                                int(rs.randint(0, 4)) if fl & NEURON_OUT
+                                else 0, int(rs.randint(-4096, 4096))
+                                if fl & NEURON_BIAS else 0))
+            syn = [(c, int(rs.randint(apc)), i, int(rs.randint(-128, 128)))
+                   for _ in range(150) for c, i, *_ in
+                   [neu[rs.randint(len(neu))]]]
+            # axon 0 (1) of core 0: 300 synapses of weight 127 (-128) on
+            # one neuron, |a_in| above 32767; events on them at steps 0..7
+            syn += [(0, 0, neu[0][1], 127)] * 300
+            syn += [(0, 1, neu[1][1], -128)] * 300
+            fan = [(sc, sn, int(rs.randint(n_cores)), int(rs.randint(apc)))
+                   for _ in range(30) for sc, sn, *_ in
+                   [neu[rs.randint(len(neu))]]]
+            net = dict(n_cores=n_cores, npc=npc, apc=apc, profiles=prof,
+                       neurons=neu, synapses=syn, fanouts=fan)
+            img = img_build(n_cores, prof, neu, syn, fan, npc, apc)
+            path = os.path.join(tmp, "net.snni")
+            with open(path, "wb") as f:
+                f.write(img)
+            ev = sorted([(int(t), int(a)) for t, a in
+                         zip(rs.randint(0, steps - 5, 120),
+                             rs.randint(0, n_cores * apc, 120))] +
+                        [(t, a) for t in range(8) for a in (0, 1)])
+            m = Mirror(img)
+            inp = np.zeros((1, steps, m.n_axons), np.int64)
+            for t, a in ev:
+                inp[0, t, a] += 1
+            spk, sat = m.run(inp, steps)
+            sat_total += sat
+            got = snn_sim(sim, path, ev, steps, tmp, board=False)
+            if got != mirror_list(m, spk[0]):
+                bad += 1
+    print("mirror: %s snn-sim on %d random networks (%d a_in "
+          "saturations)" % ("agrees with" if not bad else "DIFFERS from",
+                            n_nets, sat_total))
+    return bad == 0
 
 
 def cmd_verify(d, sim, delays):
@@ -603,6 +703,9 @@ def cmd_verify(d, sim, delays):
     routes = read_routes(p["routes.txt"])
     y, x = read_test_set(p["test-set.txt"])
     print("%d held-out images, T = %d, snn-sim %s" % (len(y), T, sim))
+    ok = check_mirror(sim)
+    ok = check_mkimg(sim, [p["digits.snni"], p["hidden.snni"],
+                           p["output.snni"]]) and ok
 
     # 1. digits.snni: snn-sim against the mirror, spike for spike
     m, spk, sat = run_single(single, x)
@@ -646,7 +749,7 @@ def cmd_verify(d, sim, delays):
     print("confusion (rows: label, columns: class):")
     for r in range(10):
         print("  %d: %s" % (r, " ".join("%3d" % c for c in conf[r])))
-    ok = bad == 0
+    ok = ok and bad == 0
 
     # 2. the split: hidden.snni -> routes (delay) -> output.snni
     hid_flat = Mirror(hidden).flat
