@@ -49,9 +49,13 @@ static struct mj *json_of(const struct lt_run *r)
 	return v;
 }
 
-/* A background `snnctl load --hold UNIT NET`, once the unit is busy. */
-static pid_t hold(const char *unit, const char *net)
+/*
+ * A background `snnctl load --hold UNITS NET`, once the last unit of the
+ * list is busy (snnctl loads the clusters and adds the routes first).
+ */
+static pid_t hold(const char *units, const char *net)
 {
+	const char *unit = strrchr(units, ',') ? strrchr(units, ',') + 1 : units;
 	char busy[32];
 	double t0 = lt_now();
 	pid_t pid = fork();
@@ -62,7 +66,7 @@ static pid_t hold(const char *unit, const char *net)
 		dup2(fd, 0);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		execl(lt_opt.snnctl, lt_opt.snnctl, "load", "--hold", unit, net,
+		execl(lt_opt.snnctl, lt_opt.snnctl, "load", "--hold", units, net,
 		      (char *)NULL);
 		_exit(127);
 	}
@@ -473,8 +477,10 @@ TEST_F_TIMEOUT(s, run_stdin_to_stdout, 120)
 TEST_F_TIMEOUT(s, run_split_network_through_a_route, 120)
 {
 	struct lt_run r;
-	long long delay, tmp[3];
+	long long delay, tmp[3], routes0;
 	long long ev[6][3];
+	double t0;
+	pid_t pid;
 	char want[256], *p = want;
 	int i, j;
 
@@ -519,6 +525,20 @@ TEST_F_TIMEOUT(s, run_split_network_through_a_route, 120)
 	}
 	EXPECT_STREQ(want, r.out);
 	lt_run_free(&r);
+
+	/* load --hold keeps both clusters and the route while it runs */
+	routes0 = lt_sysfs_num("snn0.4", "routes");
+	pid = hold("snn0.0,snn0.1", "/tmp/relay.snnet");
+	ASSERT_GT(pid, 0);
+	t0 = lt_now();
+	while (lt_sysfs_num("snn0.4", "routes") != routes0 + 1 && lt_now() - t0 < 10)
+		usleep(20000);
+	EXPECT_EQ(routes0 + 1, lt_sysfs_num("snn0.4", "routes"));
+	EXPECT_EQ(1, lt_sysfs_num("snn0.0", "busy"));
+	EXPECT_EQ(0, unhold(pid));
+	/* released: the driver deleted the route */
+	EXPECT_EQ(routes0, lt_sysfs_num("snn0.4", "routes"));
+	EXPECT_EQ(0, lt_sysfs_num("snn0.1", "busy"));
 }
 
 TEST_F_TIMEOUT(s, run_errors, 120)
@@ -565,6 +585,26 @@ TEST_F_TIMEOUT(s, run_errors, 120)
 	EXPECT_NE(NULL, strstr(r.err, "snn0.0: cannot load part 0: ")) lt_show("big", &r);
 	EXPECT_NE(NULL, strstr(r.err, "cores"));
 	lt_run_free(&r);
+
+	/* a device error (a failed DMA transfer) ends the run, named */
+	{
+		struct lt_board fb;
+		char unit[32];
+
+		if (!lt_fault_board(&fb)) {
+			snprintf(unit, sizeof(unit), "snn%u.0", fb.index);
+			ASSERT_EQ(0, lt_fault(fb.index, "fault_dma", 1));
+			EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "run", unit, ref_net,
+					       "--in", ref_in));
+			EXPECT_NE(NULL, strstr(r.err, unit)) lt_show("DMA fault", &r);
+			/* (in the load, or in the run: the load's message
+			 * does not have the device's error code) */
+			EXPECT_TRUE(strstr(r.err, "DMA") || strstr(r.err, "refused"))
+				lt_show("DMA fault", &r);
+			lt_show("DMA fault", &r);
+			lt_run_free(&r);
+		}
+	}
 
 	/* more input in one timestep than the queues hold (4 x 2 events) */
 	text[0] = 0;

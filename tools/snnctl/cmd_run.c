@@ -435,16 +435,10 @@ static int run_loop(struct run *r)
 
 			ret = snndev_unit_wait(p->u, 0, SNNDEV_WAIT_OUTPUT,
 					       &p->st);
-			if (ret && ret != -ETIMEDOUT) {
-				if (ret == -EIO)
-					return snnctl_lib_err(SNNCTL_EX_DEVICE, ret,
-							      "%s: the cluster stopped at timestep %u (state %s, error %u, info %#x)",
-							      r->s.name[k], p->st.timestep,
-							      state_name(p->st.state),
-							      p->st.error, p->st.error_info);
+			/* (the library's message has the device's error) */
+			if (ret && ret != -ETIMEDOUT)
 				return snnctl_lib_err(SNNCTL_EX_DEVICE, ret,
-						      "%s", r->s.name[k]);
-			}
+						      "%s: run failed", r->s.name[k]);
 			ret = drain_output(r, k);
 			if (ret)
 				return ret;

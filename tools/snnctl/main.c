@@ -9,7 +9,6 @@
  * file, 4 unhealthy.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,8 +155,6 @@ int main(int argc, char **argv)
 	const struct command *c;
 	int o;
 
-	/* a closed pipe (snnctl list | head) is not an error worth a signal */
-	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (o) {
