@@ -31,7 +31,6 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
 
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
-import shutil  # noqa: E402
 import struct  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -665,8 +664,6 @@ def check_mirror(sim, n_nets=12, steps=40):
             fan = [(sc, sn, int(rs.randint(n_cores)), int(rs.randint(apc)))
                    for _ in range(30) for sc, sn, *_ in
                    [neu[rs.randint(len(neu))]]]
-            net = dict(n_cores=n_cores, npc=npc, apc=apc, profiles=prof,
-                       neurons=neu, synapses=syn, fanouts=fan)
             img = img_build(n_cores, prof, neu, syn, fan, npc, apc)
             path = os.path.join(tmp, "net.snni")
             with open(path, "wb") as f:
@@ -723,7 +720,7 @@ def cmd_verify(d, sim, delays):
                 bad += 1
             for t, n in got:
                 if n in out_flat:
-                    sim_out[i, t, n - OUT_CORE * STRIDE] = True
+                    sim_out[i, t, n - OUT_CORE * m.npc] = True
                     out_total += 1
                 else:
                     hid_spikes += 1
@@ -752,15 +749,14 @@ def cmd_verify(d, sim, delays):
     ok = ok and bad == 0
 
     # 2. the split: hidden.snni -> routes (delay) -> output.snni
-    hid_flat = Mirror(hidden).flat
+    mh, mo = Mirror(hidden), Mirror(output)
     rmap = {}
     for sc, sn, dc, da in routes:
-        rmap.setdefault(sc * STRIDE + sn, []).append(dc * STRIDE + da)
+        rmap.setdefault(sc * mh.npc + sn, []).append(dc * mo.apc + da)
     with tempfile.TemporaryDirectory() as tmp:
         for delay in delays:
             steps = sim_steps(delay)
             sh, so = run_split(hidden, output, routes, x, delay)
-            mo = Mirror(output)
             sp_out = np.zeros((len(y), steps, N_OUT), bool)
             diff = 0
             for i in range(len(y)):
@@ -769,16 +765,16 @@ def cmd_verify(d, sim, delays):
                 ev = sorted((t + 1 + delay, a) for t, n in hs
                             for a in rmap.get(n, ()) if t + 1 + delay < steps)
                 os_ = snn_sim(sim, p["output.snni"], ev, steps, tmp)
-                if (hs != [(int(t), int(hid_flat[k]))
-                           for t, k in zip(*np.nonzero(sh[i]))]
+                if (hs != mirror_list(mh, sh[i])
                         or os_ != mirror_list(mo, so[i])):
                     diff += 1
                 for t, n in os_:
                     sp_out[i, t, n] = True
-            sp_pred, sp_cnt = decide(sp_out)
+            sp_pred, _ = decide(sp_out)
             same = int(np.sum(sp_pred == pred))
-            shifted = np.array_equal(sp_out[:, 1 + delay:],
-                                     sim_out[:, 1:steps - delay])
+            shifted = (not sp_out[:, :1 + delay].any() and
+                       np.array_equal(sp_out[:, 1 + delay:],
+                                      sim_out[:, 1:steps - delay]))
             print("split, route delay %d: %d / %d images classified as on "
                   "one cluster, accuracy %.2f %%, output spikes %s; "
                   "snn-sim and the mirror %s"
