@@ -19,6 +19,7 @@ int cmd_reset(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "state", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct snndev_node *n;
@@ -36,6 +37,9 @@ int cmd_reset(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 's':
+			return snnctl_usage_err("reset",
+						"--state: a state reset keeps the network, but only for the cluster's owner: snnctl would release the cluster right after, and the release resets it fully (the program that holds it can call snndev_unit_reset() with SNNDEV_RESET_STATE)");
 		default:
 			return SNNCTL_EX_USAGE;
 		}

@@ -82,7 +82,9 @@ static const struct command commands[] = {
 	{ "reset", cmd_reset, "UNIT|BOARD [--force]",
 	  "Reset a cluster (full reset: network, queues and counters cleared), or\n"
 	  "a whole board (every process using it loses its files).  A board\n"
-	  "reset is refused while a unit of the board is busy, unless --force.\n" },
+	  "reset is refused while a unit of the board is busy, unless --force.\n"
+	  "There is no state-only reset here: the cluster's release after it\n"
+	  "would reset it fully anyway.\n" },
 	{ "convert", cmd_convert,
 	  "INPUT OUTPUT [--part N] [--format net|image]",
 	  "Convert between network formats.  INPUT: a network file, a text\n"

@@ -130,6 +130,7 @@ expect "load: --part junk" 1 "--part 'x' is not a part number" load snn0.0 net.s
 expect "load: missing NETFILE" 1 "load needs UNIT" load snn0.0
 expect "reset: nothing named" 1 "reset needs a cluster or a board" reset
 expect "reset: --json refused" 1 "reset has no output" reset snn0 --json
+expect "reset: --state explains why there is none" 1 "--state: a state reset keeps the network, but only for the cluster's owner" reset snn0.1 --state
 expect "route: no subcommand" 1 "route needs a subcommand: list or plan" route
 expect "route: unknown subcommand" 1 "unknown subcommand 'show'" route show
 expect "route add: explains why there is none" 1 "a route lives only while its owner holds both clusters" route add
