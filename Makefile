@@ -10,6 +10,8 @@
 #   make check-kernels  the kernel matrix: snn.ko and the VM selftests on
 #                       Debian's 6.1, 6.12 and newest 7.x (not in check;
 #                       KERNELS="suite..." for some of them)
+#   make fuzz       the ioctl fuzzer in the VM under the debug kernel, 10
+#                   minutes (not in check; SNN_FUZZ_SECONDS=, SNN_FUZZ_SEED=)
 #   make module     build the driver, snn.ko, for the test VM's kernel
 #   make check-style    checkpatch + sparse on the driver and uapi header
 #   make check-uapi     uapi struct layout (holes, padding, 32/64-bit)
@@ -47,7 +49,7 @@ SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 
 .PHONY: all host run check check-host check-vm check-debug bench-engine \
 	deps qemu kernel debug-kernel module check-style check-uapi clean help \
-	install uninstall check-kernels dkms-install dkms-remove
+	install uninstall check-kernels dkms-install dkms-remove fuzz
 
 all: host
 
@@ -96,6 +98,11 @@ check-debug: $(GUEST_TEST_TARGETS)
 # the kernel matrix (scripts/check-kernels.sh; KERNELS: Debian suites)
 check-kernels: $(GUEST_TEST_TARGETS)
 	@scripts/check-kernels.sh $(KERNELS)
+
+# the ioctl fuzzer, long (scripts/fuzz.sh; docs/testing.md): SNN_FUZZ_SECONDS
+# (600), SNN_FUZZ_CALLS, SNN_FUZZ_SEED, SNN_FUZZ_ARGS, SNN_FUZZ_KERNEL
+fuzz: $(B)/selftests/fuzz/ioctl_fuzz_test
+	@scripts/fuzz.sh
 
 # DKMS from a checkout (README: "Installing the driver on a node (DKMS)")
 dkms-install:

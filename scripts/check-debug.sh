@@ -121,6 +121,7 @@ extra="$T/debug/fault_inject_test --board @snn1@ --bind-stride $stride --bind-of
 $T/debug/reset_loop_test --board @snn0@ --cycles $CYC
 $T/debug/unplug_loop_test --board @snn1@ --id snn1 --device @snn1:device@ --cycles $CYC
 ${SNN_DEBUG_TESTS:-}
+$T/fuzz/ioctl_fuzz_test --calls 100000 --seconds 300
 $T/debug/module_loop_test --module /modules/$(basename "$KO") --cycles $CYC
 selftests/debug/kmemleak-check.sh snn"
 

@@ -153,15 +153,15 @@ static const struct {
 	[OP_ROUTE] = { "route", 45 },
 	[OP_BOARD_RESET] = { "board_reset", 4 },
 	[OP_RAW] = { "raw", 70 },
-	[OP_MMAP] = { "mmap", 50 },
+	[OP_MMAP] = { "mmap", 40 },
 	[OP_MUNMAP] = { "munmap", 20 },
 	[OP_MREMAP] = { "mremap", 8 },
 	[OP_MPROTECT] = { "mprotect", 8 },
 	[OP_TOUCH] = { "touch", 110 },
 	[OP_POLL] = { "poll", 30 },
 	[OP_EPOLL] = { "epoll", 12 },
-	[OP_FORK] = { "fork", 3 },
-	[OP_SYSFS] = { "sysfs", 15 },
+	[OP_FORK] = { "fork", 1 },
+	[OP_SYSFS] = { "sysfs", 6 },
 };
 
 static struct {
@@ -177,7 +177,7 @@ static struct {
 	const char *bus[FZ_MAX_BOARDS];
 	int nbus;
 } cfg = {
-	.procs = 3, .threads = 3, .kill_ms = 3000, .reset_ms = 3000,
+	.procs = 2, .threads = 2, .kill_ms = 3000, .reset_ms = 3000,
 };
 
 /* ---- the ioctls ------------------------------------------------------------ */
@@ -341,6 +341,7 @@ struct fz_shared {
 	uint64_t board_resets;		/* that succeeded */
 	uint64_t forks, kills;
 	uint64_t op_n[OP_NUM];
+	uint64_t op_ns[OP_NUM];		/* time spent in each */
 	uint64_t ioc_n[C_NUM + 1][FZ_NERR];	/* [C_NUM]: no command */
 	uint64_t mmap_n[FZ_NERR];
 	/* board resets: in flight, done (any result), last start time */
@@ -649,16 +650,27 @@ static void slot_set_stale(struct fz_thread *t, int si)
 			t->map[i].stale = 1;
 }
 
+static void map_drop(struct fz_thread *t, int mi);
+
+/*
+ * Close a slot.  Its mappings keep the file (and the unit) until they are
+ * unmapped too: mostly now, as applications do, sometimes later.
+ */
 static void slot_close(struct fz_thread *t, int si)
 {
 	struct fz_slot *s = &t->slot[si];
-	int i, fd = s->fd;
+	int i, fd = s->fd, unmap = chance(t, 75);
 
 	if (fd < 0)
 		return;
-	for (i = 0; i < FZ_MAPS; i++)
-		if (t->map[i].slot == si)
+	for (i = 0; i < FZ_MAPS; i++) {
+		if (!t->map[i].addr || t->map[i].slot != si)
+			continue;
+		if (unmap)
+			map_drop(t, i);
+		else
 			t->map[i].slot = -1;
+	}
 	PUT(&s->fd, -1);
 	close(fd);
 	count_call();
@@ -744,6 +756,7 @@ struct fz_pick {
 	int fd;
 	int type;		/* SNN_NODE_*, 0 if not known */
 	int board;		/* fz_board[] index, -1 if not known */
+	const struct fz_slot *fs;	/* another thread's slot (racy) */
 };
 
 /* Another thread's fd (racy on purpose), or a number that is none. */
@@ -756,24 +769,49 @@ static int foreign_fd(struct fz_thread *t)
 }
 
 /*
- * The file to call: mostly an own slot of node type @type (0: any), opened
- * now if there is none; sometimes another thread's.  -1 if none.
+ * The file to call: mostly an own slot of node type @type (0: any), one
+ * that is not stale if there is one (a stale one is often reopened first),
+ * opened now if there is none; sometimes another thread's (racing its own
+ * calls on the same file: queue destroyed while it maps it, and so on).
+ * Returns -1 if there is nothing to call.
  */
 static int pick(struct fz_thread *t, int type, struct fz_pick *p)
 {
-	int i, n = 0, cand[FZ_SLOTS];
+	int i, n = 0, live = 0, cand[FZ_SLOTS];
 
-	if (!t->in_child && fz_nth > 1 && chance(t, 4)) {
+	memset(p, 0, sizeof(*p));
+	if (!t->in_child && fz_nth > 1 && chance(t, type == SNN_NODE_CLUSTER ? 10 : 4)) {
+		struct fz_thread *o = fz_th[rnd(t, fz_nth)];
+		const struct fz_slot *fs = &o->slot[rnd(t, FZ_SLOTS)];
+		int fd = GET(&fs->fd), nd = GET(&fs->node);
+
 		p->slot = -1;
-		p->fd = foreign_fd(t);
+		p->fd = fd >= 0 ? fd : (int)rnd(t, 64);
 		p->type = 0;
-		p->board = -1;
+		p->board = nd >= 0 && nd < fz_nn ? fz_node[nd].board : -1;
+		p->fs = fs;
 		return 0;
 	}
 	if (type && chance(t, 95)) {
 		for (i = 0; i < FZ_SLOTS; i++)
 			if (t->slot[i].fd >= 0 && t->slot[i].type == type)
 				cand[n++] = i;
+		/* prefer files that are still current */
+		for (i = 0; i < n; i++)
+			if (!t->slot[cand[i]].stale)
+				cand[live++] = cand[i];
+		if (live && chance(t, 90)) {
+			n = live;
+		} else if (n && !live && !t->in_child && chance(t, 70)) {
+			/* all stale: reopen one */
+			int nd = t->slot[cand[0]].node;
+
+			slot_close(t, cand[0]);
+			n = 0;
+			i = slot_open(t, nd, pick_acc(t));
+			if (i >= 0)
+				cand[n++] = i;
+		}
 		if (!n && !t->in_child && chance(t, 70)) {
 			int si = slot_open(t, pick_node(t, type), pick_acc(t));
 
@@ -1402,7 +1440,7 @@ static void pick_queue(struct fz_thread *t, const struct fz_pick *p,
 		       uint32_t *dir, uint32_t *q)
 {
 	const struct snn_info *in = pick_info(p);
-	const struct fz_slot *s = p->slot >= 0 ? &t->slot[p->slot] : NULL;
+	const struct fz_slot *s = p->slot >= 0 ? &t->slot[p->slot] : p->fs;
 	int i, n = 0, cand[2 * FZ_MAX_Q];
 
 	if (s && chance(t, 80)) {
@@ -1949,6 +1987,11 @@ static void op_mmap(struct fz_thread *t)
 	}
 	must_fail = s->type != SNN_NODE_CLUSTER || flags != MAP_SHARED ||
 		    !len || !mmap_may_work(pick_info(&p), off, len);
+	if (off != SNN_MMAP_DOORBELL && !(off & ((1 << 24) - 1))) {
+		/* the queue the offset names, whatever the variant */
+		dir = (((uint64_t)off >> 24) - 1) / FZ_MAX_Q;
+		q = (((uint64_t)off >> 24) - 1) % FZ_MAX_Q;
+	}
 	reset_epoch = GET(&sh->reset_epoch[b]);
 	zap_epoch = GET(&sh->zap_epoch[t->proc]);
 	a = mmap(NULL, len, prot, flags, p.fd, off);
@@ -2429,7 +2472,7 @@ static void op_epoll(struct fz_thread *t)
 
 static void op_open(struct fz_thread *t)
 {
-	int i, n;
+	int i, n, k;
 
 	/* mostly: reopen a file that went stale */
 	for (i = 0; i < FZ_SLOTS; i++) {
@@ -2443,9 +2486,14 @@ static void op_open(struct fz_thread *t)
 		}
 	}
 	n = rnd(t, 100);
-	slot_open(t, pick_node(t, n < 30 ? SNN_NODE_BOARD : n < 80 ?
-			       SNN_NODE_CLUSTER : SNN_NODE_ROUTER),
-		  pick_acc(t));
+	n = n < 30 ? SNN_NODE_BOARD : n < 80 ? SNN_NODE_CLUSTER :
+	    SNN_NODE_ROUTER;
+	/* units are exclusive: hold at most two of a kind, let others have some */
+	for (i = 0, k = 0; i < FZ_SLOTS; i++)
+		if (t->slot[i].fd >= 0 && t->slot[i].type == n &&
+		    n != SNN_NODE_BOARD && k++ >= 1)
+			slot_close(t, i);
+	slot_open(t, pick_node(t, n), pick_acc(t));
 }
 
 static void op_close(struct fz_thread *t)
@@ -2551,6 +2599,8 @@ static void op_fork(struct fz_thread *t)
 
 static void run_op(struct fz_thread *t, int op)
 {
+	int64_t t0 = now_ns();
+
 	t->ops++;
 	t->pinned = 0;
 	ADD(&sh->op_n[op], 1);
@@ -2582,6 +2632,7 @@ static void run_op(struct fz_thread *t, int op)
 	case OP_FORK: op_fork(t); break;
 	case OP_SYSFS: op_sysfs(t); break;
 	}
+	ADD(&sh->op_ns[op], now_ns() - t0);
 }
 
 static int pick_op(struct fz_thread *t)
@@ -3047,11 +3098,14 @@ static void parse_args(int argc, char **argv)
 			cfg.trace = 1;
 			continue;
 		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			usage(argv[0]);
 		if (!v)
 			usage(argv[0]);
 		i++;
 		if (!strcmp(a, "--seed"))
 			cfg.seed = strtoull(v, NULL, 0);
+
 		else if (!strcmp(a, "--calls"))
 			cfg.calls = strtoull(v, NULL, 0);
 		else if (!strcmp(a, "--seconds"))
@@ -3158,6 +3212,7 @@ static int reap(struct fz_worker *w, int block_ms)
 
 static void print_stats(double secs)
 {
+	uint64_t total;
 	char line[1024];
 	size_t l;
 	int k, e, i;
@@ -3190,14 +3245,26 @@ static void print_stats(double secs)
 				      (unsigned long long)sh->mmap_n[e]);
 	line[l] = 0;
 	out("#   %-13s%s\n", "mmap", line);
-	l = 0;
-	for (i = 0; i < OP_NUM; i++)
-		if (l < sizeof(line) - 40)
-			l += snprintf(line + l, sizeof(line) - l, " %s:%llu",
-				      fz_ops[i].name,
-				      (unsigned long long)sh->op_n[i]);
-	line[l] = 0;
-	out("# operations:%s\n", line);
+	out("# operations (count, mean time, share of the time):\n");
+	for (i = 0, total = 0; i < OP_NUM; i++)
+		total += sh->op_ns[i];
+	for (i = 0, l = 0; i < OP_NUM; i++) {
+		if (!sh->op_n[i])
+			continue;
+		l += snprintf(line + l, sizeof(line) - l, " %s:%llu/%.2fms/%.0f%%",
+			      fz_ops[i].name, (unsigned long long)sh->op_n[i],
+			      sh->op_ns[i] / 1e6 / sh->op_n[i],
+			      total ? 100.0 * sh->op_ns[i] / total : 0.0);
+		if (l > 100 || i == OP_NUM - 1) {
+			line[l] = 0;
+			out("#  %s\n", line);
+			l = 0;
+		}
+	}
+	if (l) {
+		line[l] = 0;
+		out("#  %s\n", line);
+	}
 	out("# %llu accesses to mapped memory, %llu SIGBUS, %llu board resets, %llu forks, %llu worker kills\n",
 	    (unsigned long long)sh->touches, (unsigned long long)sh->sigbus,
 	    (unsigned long long)sh->board_resets,
@@ -3219,7 +3286,7 @@ int main(int argc, char **argv)
 	fz_main_pid = getpid();
 	parse_args(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
-	out("KTAP version 1\n1..8\n");
+	out("KTAP version 1\n1..%d\n", (int)ARRAY_SIZE(fz_results));
 	out("# ioctl_fuzz: seed %llu, %d processes x %d threads, %llu calls%s, %.0f s%s, kill every ~%d ms, board reset at most every %d ms\n",
 	    (unsigned long long)cfg.seed, cfg.procs, cfg.threads,
 	    (unsigned long long)cfg.calls, cfg.calls ? "" : " (no limit)",
