@@ -967,7 +967,7 @@ static void do_ioctl(struct fz_thread *t, const struct fz_pick *p,
 {
 	const struct fz_node *nd = p->slot >= 0 ?
 		&fz_node[t->slot[p->slot].node] : NULL;
-	int reset = 0, e;
+	int reset = 0, e, b;
 	size_t ksize, i;
 	struct fz_eset ok;
 	char es[160];
@@ -1004,19 +1004,26 @@ static void do_ioctl(struct fz_thread *t, const struct fz_pick *p,
 	}
 	if (r->k == C_QDESTROY && t->proc < FZ_MAX_PROCS)
 		ADD(&sh->zap_epoch[t->proc], 1);
-	if (reset == 2)
-		ADD(&sh->reset_inflight[p->board], 1);
+	/*
+	 * Another thread's fd may by now be a node of another board than
+	 * its slot said: count its resets against every board.
+	 */
+	for (b = 0; reset == 2 && b < fz_nb; b++)
+		if (p->slot < 0 || b == p->board)
+			ADD(&sh->reset_inflight[b], 1);
 
 	r->ret = ioctl(p->fd, r->cmd, r->arg) ? -errno : 0;
 	e = -r->ret;
 	count_call();
 
-	if (reset == 2) {
-		ADD(&sh->reset_epoch[p->board], 1);
-		ADD(&sh->reset_inflight[p->board], -1);
-		if (!r->ret)
-			ADD(&sh->board_resets, 1);
+	for (b = 0; reset == 2 && b < fz_nb; b++) {
+		if (p->slot >= 0 && b != p->board)
+			continue;
+		ADD(&sh->reset_epoch[b], 1);
+		ADD(&sh->reset_inflight[b], -1);
 	}
+	if (reset == 2 && !r->ret)
+		ADD(&sh->board_resets, 1);
 	ADD(&sh->ioc_n[r->k < 0 ? C_NUM : r->k][e < FZ_NERR ? e : 0], 1);
 	hist(t, "ioctl(%d %s, %s %#lx size %zu arg %s%s) = %s", p->fd,
 	     nd ? nd->path : "foreign", r->k < 0 ? "-" : fz_cmds[r->k].name,
