@@ -538,7 +538,8 @@ SNNDEV_EXPORT int snndev_unit_load(struct snndev_unit *u,
 {
 	const struct snndev_part *pt;
 	struct snn_load ld;
-	char msg[300];
+	struct snn_wait w;
+	char msg[300], why[200];
 	int ret;
 
 	if (!u || !net)
@@ -581,6 +582,16 @@ SNNDEV_EXPORT int snndev_unit_load(struct snndev_unit *u,
 		return snndev__uerr(u, ret, "%s: loading part %u: the device did not finish within 30 s; the driver reset the cluster (network, counters and configuration are gone): reset it with snndev_unit_reset() before using its queues again (ETIMEDOUT)",
 				    u->devnode, part);
 	case EIO:
+		/* the device's reason is in the cluster's error state */
+		memset(&w, 0, sizeof(w));
+		if (ioctl(u->fd, SNN_IOC_WAIT, &w) && errno == EIO && w.error) {
+			snndev__dev_error_desc(w.error, w.error_info, why,
+					       sizeof(why));
+			return snndev__uerr(u, ret, "%s: loading part %u: the device refused the network with device error %u (%s, info 0x%x): %s; the cluster is in the error state with no network (EIO)",
+					    u->devnode, part, w.error,
+					    snndev__dev_error_name(w.error),
+					    w.error_info, why);
+		}
 		return snndev__uerr(u, ret, "%s: loading part %u: the device refused the network; the cluster is in the error state with no network (EIO)",
 				    u->devnode, part);
 	}

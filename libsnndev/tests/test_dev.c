@@ -370,6 +370,21 @@ static void test_load(void)
 	mock.load_ret = -ETIMEDOUT;
 	CHECK_EQ(snndev_unit_load(u, net, 0), -ETIMEDOUT);
 	CHECK(strstr(snndev_errmsg(), "did not finish within 30 s"));
+	/* EIO: the device's reason comes from a WAIT that does not block */
+	mock.load_ret = -EIO;
+	mock.wait_ret = -EIO;
+	mock.wait_out = (struct snn_wait){ .state = SNN_STATE_ERROR,
+					   .error = 9 };
+	CHECK_ERR(snndev_unit_load(u, net, 0), -EIO,
+		  fmt("%s: loading part 0: the device refused the network with device error 9 (SNN_E_DMA, info 0x0): a DMA transfer of the cluster failed; the cluster is in the error state with no network (EIO)",
+		      node("snn0.1")));
+	CHECK_EQ(mock.wait_in.timeout_ns, 0);
+	mock.wait_ret = -ENODEV;
+	CHECK_ERR(snndev_unit_load(u, net, 0), -EIO,
+		  fmt("%s: loading part 0: the device refused the network; the cluster is in the error state with no network (EIO)",
+		      node("snn0.1")));
+	mock.wait_ret = 0;
+	mock.wait_out = (struct snn_wait){ 0 };
 	mock.load_ret = 0;
 
 	r = open_as("snn0.4", SNN_NODE_ROUTER, 4);
