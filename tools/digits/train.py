@@ -17,6 +17,15 @@
 #                                   compare byte for byte with DIR
 #   train.py --events N [--dir DIR] print held-out image N (0-based line of
 #                                   test-set.txt) as snn-sim input
+#   train.py --reference OUT [--images N] [--dir DIR] [--snn-sim PATH]
+#                                   snn-sim's output spikes for the first N
+#                                   held-out images (OUT/expected.txt, as
+#                                   digits-classify --dump writes them) and
+#                                   their classes (OUT/classes.txt)
+#
+# Training and --verify also need snnctl (--snnctl, default
+# $B/tools/snnctl): it packs the images into the network files
+# digits.snnet and digits-split.snnet (snnctl convert).
 #
 # Run with Debian's /usr/bin/python3 (numpy, sklearn from python3-numpy and
 # python3-sklearn).  README.md in this directory describes the network, the
@@ -479,12 +488,59 @@ def read_routes(path):
 
 
 FILES = ("digits.snni", "hidden.snni", "output.snni", "routes.txt",
-         "test-set.txt")
+         "test-set.txt", "digits.snnet", "digits-split.snnet")
+
+
+def find_snnctl(path):
+    if path:
+        return path
+    p = os.path.join(os.environ.get("B", os.path.join(ROOT, "build")),
+                     "tools", "snnctl")
+    if not os.access(p, os.X_OK):
+        sys.exit("train.py: %s not found (make)" % p)
+    return p
+
+
+def split_description(hidden, output, routes):
+    """The split as one snnctl text description: part 0 hidden.snni,
+    part 1 output.snni, the routes from part 0 to part 1."""
+    h = describe(hidden).splitlines()
+    o = describe(output).splitlines()
+    assert h[0].startswith("geometry ") and o[0].startswith("geometry ")
+    out = ["# snndev digits workload, split over two clusters "
+           "(tools/digits/train.py)"]
+    out += h
+    out += ["part " + o[0][len("geometry "):]] + o[1:]
+    out += ["route 0 %d %d 1 %d %d" % r for r in routes]
+    return "\n".join(out) + "\n"
+
+
+def write_netfiles(snnctl, d):
+    """digits.snnet (one part) and digits-split.snnet (two parts and the
+    routes) in d, from the images and routes.txt in d, with snnctl."""
+    with open(os.path.join(d, "hidden.snni"), "rb") as f:
+        hidden = f.read()
+    with open(os.path.join(d, "output.snni"), "rb") as f:
+        output = f.read()
+    routes = read_routes(os.path.join(d, "routes.txt"))
+    with tempfile.TemporaryDirectory() as tmp:
+        txt = os.path.join(tmp, "split.txt")
+        with open(txt, "w") as f:
+            f.write(split_description(hidden, output, routes))
+        for src, dst in ((os.path.join(d, "digits.snni"), "digits.snnet"),
+                         (txt, "digits-split.snnet")):
+            r = subprocess.run([snnctl, "convert", src,
+                                os.path.join(d, dst)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True)
+            if r.returncode:
+                sys.exit("train.py: snnctl convert %s failed (%d): %s"
+                         % (dst, r.returncode, r.stderr.strip()))
 
 
 # ---- commands ---------------------------------------------------------------
 
-def cmd_train(out_dir, quiet=False):
+def cmd_train(out_dir, snnctl, quiet=False):
     def say(*a):
         if not quiet:
             print(*a, flush=True)
@@ -548,6 +604,7 @@ def cmd_train(out_dir, quiet=False):
             f.write(data)
     write_routes(os.path.join(out_dir, "routes.txt"), routes)
     write_test_set(os.path.join(out_dir, "test-set.txt"), x, y, test)
+    write_netfiles(snnctl, out_dir)
     for name in FILES:
         say("%s  %s" % (sha256(os.path.join(out_dir, name)), name))
     say("done in %.1f s" % (time.time() - t0))
@@ -563,13 +620,15 @@ def find_snn_sim(path):
     return p
 
 
-def snn_sim(sim, img_path, events, steps, tmp, board=True):
-    """Run snn-sim --all; events: iterable of (t, flat axon), sorted.
-    Returns the spikes as a sorted list of (t, flat neuron)."""
+def snn_sim(sim, img_path, events, steps, tmp, board=True, every=True):
+    """Run snn-sim --all (every=False: only the OUT neurons' spikes);
+    events: iterable of (t, flat axon), sorted.  Returns the spikes as a
+    sorted list of (t, flat neuron)."""
     inp = os.path.join(tmp, "in.txt")
     with open(inp, "w") as f:
         f.writelines("%d %d\n" % e for e in events)
-    r = subprocess.run([sim, "-n", str(steps), "--all"] +
+    r = subprocess.run([sim, "-n", str(steps)] +
+                       (["--all"] if every else []) +
                        (["--board"] if board else []) + [img_path, inp],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
@@ -687,9 +746,42 @@ def check_mirror(sim, n_nets=12, steps=40):
     return bad == 0
 
 
-def cmd_verify(d, sim, delays):
+def check_netfiles(snnctl, d):
+    """digits.snnet and digits-split.snnet are what snnctl makes of the
+    images and routes.txt, and give the images back (snnctl convert
+    --part), byte for byte."""
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in ("digits.snni", "hidden.snni", "output.snni", "routes.txt"):
+            with open(os.path.join(d, n), "rb") as f, \
+                    open(os.path.join(tmp, n), "wb") as g:
+                g.write(f.read())
+        write_netfiles(snnctl, tmp)
+        for n in ("digits.snnet", "digits-split.snnet"):
+            same = sha256(os.path.join(tmp, n)) == sha256(os.path.join(d, n))
+            print("%s: %s" % (n, "as snnctl convert makes it" if same else
+                              "DIFFERS from what snnctl convert makes"))
+            ok = ok and same
+        for net, part, img in (("digits.snnet", 0, "digits.snni"),
+                               ("digits-split.snnet", 0, "hidden.snni"),
+                               ("digits-split.snnet", 1, "output.snni")):
+            out = os.path.join(tmp, "part.snni")
+            r = subprocess.run([snnctl, "convert", "--part", str(part),
+                                os.path.join(d, net), out],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True)
+            same = (not r.returncode and
+                    sha256(out) == sha256(os.path.join(d, img)))
+            print("%s part %d: %s %s" % (net, part, "is" if same else
+                                         "is NOT", img))
+            ok = ok and same
+    return ok
+
+
+def cmd_verify(d, sim, delays, snnctl):
     t0 = time.time()
     sim = find_snn_sim(sim)
+    snnctl = find_snnctl(snnctl)
     p = {n: os.path.join(d, n) for n in FILES}
     with open(p["digits.snni"], "rb") as f:
         single = f.read()
@@ -701,6 +793,7 @@ def cmd_verify(d, sim, delays):
     y, x = read_test_set(p["test-set.txt"])
     print("%d held-out images, T = %d, snn-sim %s" % (len(y), T, sim))
     ok = check_mirror(sim)
+    ok = check_netfiles(snnctl, d) and ok
     ok = check_mkimg(sim, [p["digits.snni"], p["hidden.snni"],
                            p["output.snni"]]) and ok
 
@@ -788,9 +881,9 @@ def cmd_verify(d, sim, delays):
     return 0 if ok else 1
 
 
-def cmd_reproduce(d):
+def cmd_reproduce(d, snnctl):
     with tempfile.TemporaryDirectory() as tmp:
-        cmd_train(tmp, quiet=True)
+        cmd_train(tmp, snnctl, quiet=True)
         ok = True
         for n in FILES:
             a, b = sha256(os.path.join(tmp, n)), sha256(os.path.join(d, n))
@@ -811,12 +904,52 @@ def cmd_events(d, n):
     return 0
 
 
+def cmd_reference(d, out, n, sim):
+    """snn-sim's output spikes for held-out images 0..n-1 on digits.snni,
+    as `digits-classify --dump` writes the board's (IMAGE TIMESTEP NEURON),
+    and their classes, one a line (classes.txt)."""
+    sim = find_snn_sim(sim)
+    y, x = read_test_set(os.path.join(d, "test-set.txt"))
+    if not 1 <= n <= len(y):
+        sys.exit("train.py: --images %d not in 1..%d" % (n, len(y)))
+    img = os.path.join(d, "digits.snni")
+    with open(img, "rb") as f:
+        m = Mirror(f.read())
+    steps = sim_steps(0)
+    base = OUT_CORE * m.npc
+    enc = encode(x[:n])
+    spikes = np.zeros((n, steps, N_OUT), bool)
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(n):
+            for t, k in snn_sim(sim, img, events_of(enc[i]), steps, tmp,
+                                every=False):
+                if not base <= k < base + N_OUT:
+                    sys.exit("train.py: snn-sim: a spike of neuron %d, not "
+                             "an output neuron" % k)
+                spikes[i, t, k - base] = True
+                lines.append("%d %d %d\n" % (i, t, k))
+    pred, _ = decide(spikes)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "expected.txt"), "w") as f:
+        f.writelines(lines)
+    with open(os.path.join(out, "classes.txt"), "w") as f:
+        f.writelines("%d\n" % c for c in pred)
+    print("reference: %d images, %d output spikes, %d correct -> %s"
+          % (n, len(lines), int(np.sum(pred == y[:n])), out))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description="digits workload for snndev")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--verify", action="store_true")
     g.add_argument("--reproduce", action="store_true")
     g.add_argument("--events", type=int, metavar="N")
+    g.add_argument("--reference", metavar="OUT")
+    ap.add_argument("--images", type=int, default=40,
+                    help="--reference: the first N held-out images")
+    ap.add_argument("--snnctl", help="default $B/tools/snnctl")
     ap.add_argument("--out", default=HERE, help="train: output directory")
     ap.add_argument("--dir", default=HERE, help="files to check")
     ap.add_argument("--snn-sim", help="default $B/host/snn-sim")
@@ -825,12 +958,14 @@ def main():
     a = ap.parse_args()
     if a.verify:
         return cmd_verify(a.dir, a.snn_sim,
-                          [int(v) for v in a.delays.split(",")])
+                          [int(v) for v in a.delays.split(",")], a.snnctl)
     if a.reproduce:
-        return cmd_reproduce(a.dir)
+        return cmd_reproduce(a.dir, find_snnctl(a.snnctl))
     if a.events is not None:
         return cmd_events(a.dir, a.events)
-    cmd_train(a.out)
+    if a.reference:
+        return cmd_reference(a.dir, a.reference, a.images, a.snn_sim)
+    cmd_train(a.out, find_snnctl(a.snnctl))
     return 0
 
 

@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * digits-classify: the digits network (tools/digits/README.md) classifying
+ * the held-out images on the board, through libsnndev and nothing else.
+ *
+ *   digits-classify [OPTIONS] NETFILE TEST_SET
+ *
+ * NETFILE is digits.snnet (one part, one cluster) or digits-split.snnet
+ * (two parts and the routes between them: the hidden layer on one
+ * cluster, the output layer on another, through a routing unit).
+ * TEST_SET is test-set.txt.  For every image the program
+ *
+ *   1. resets the neuron state of its cluster(s) (the network stays),
+ *   2. writes the image's input spikes into the mapped input queue,
+ *   3. runs T + 2 (+ route delay) timesteps and waits for them,
+ *   4. reads the output spikes from the mapped output queue, and
+ *   5. takes the class: most spikes, then earliest first spike, then
+ *      lowest class (the rule of train.py's decide()),
+ *
+ * and prints accuracy, latency, throughput and spikes per layer.
+ * tools/digits/README.md documents the options and the output.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <snndev.h>
+
+/* The network's geometry and coding (train.py: N_IN, T, BIAS_AXON, ...). */
+#define N_PIXELS	64	/* input axons 0..63 of part 0: one per pixel */
+#define BIAS_AXON	64	/* input axon 64: an event at every input step */
+#define PIX_MAX		16	/* pixel values are 0..16 */
+#define T_IN		16	/* input timesteps */
+#define N_CLASSES	10	/* output neurons 0..9 of the last core of the
+				 * last part: neuron k is class k */
+#define MAX_EVENTS	(T_IN * (N_PIXELS + 1))
+
+/* exit statuses, as snnctl's */
+enum { EX_OK = 0, EX_USAGE = 1, EX_DEVICE = 2, EX_INPUT = 3 };
+
+static const char *prog = "digits-classify";
+
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- the test set ------------------------------------------------------ */
+
+struct image {
+	int label;
+	uint8_t pixel[N_PIXELS];
+};
+
+/* test-set.txt: '#' comments; one image a line, LABEL P0 .. P63. */
+static int read_test_set(const char *path, struct image **out, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	struct image *v = NULL;
+	size_t cap = 0, len = 0, lineno = 0;
+	char line[1024];
+
+	if (!f)
+		return fail(EX_INPUT, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+		int k;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			fclose(f);
+			free(v);
+			return fail(EX_INPUT, "%s:%zu: line too long", path,
+				    lineno);
+		}
+		*strchrnul(line, '#') = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || !*p)
+			continue;
+		if (len == cap) {
+			struct image *nv;
+
+			cap = cap ? 2 * cap : 512;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				fclose(f);
+				free(v);
+				return fail(EX_DEVICE, "out of memory");
+			}
+			v = nv;
+		}
+		for (k = 0; k <= N_PIXELS; k++) {
+			long x;
+
+			errno = 0;
+			x = strtol(p, &end, 10);
+			if (end == p || errno ||
+			    x < 0 || x > (k ? PIX_MAX : N_CLASSES - 1)) {
+				fclose(f);
+				free(v);
+				if (end == p)
+					return fail(EX_INPUT, "%s:%zu: expected LABEL and %d pixels, found %d number%s",
+						    path, lineno, N_PIXELS, k,
+						    k == 1 ? "" : "s");
+				if (!k)
+					return fail(EX_INPUT, "%s:%zu: label %ld, must be 0..%d",
+						    path, lineno, x,
+						    N_CLASSES - 1);
+				return fail(EX_INPUT, "%s:%zu: pixel %d is %ld, must be 0..%d",
+					    path, lineno, k - 1, x, PIX_MAX);
+			}
+			if (k)
+				v[len].pixel[k - 1] = (uint8_t)x;
+			else
+				v[len].label = (int)x;
+			p = end;
+		}
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p) {
+			fclose(f);
+			free(v);
+			return fail(EX_INPUT, "%s:%zu: more than LABEL and %d pixels",
+				    path, lineno, N_PIXELS);
+		}
+		len++;
+	}
+	if (ferror(f)) {
+		fclose(f);
+		free(v);
+		return fail(EX_INPUT, "%s: read error", path);
+	}
+	fclose(f);
+	if (!len) {
+		free(v);
+		return fail(EX_INPUT, "%s: no images", path);
+	}
+	*out = v;
+	*n = len;
+	return EX_OK;
+}
+
+/*
+ * The input spikes of one image (train.py's encode()): pixel i with value
+ * p spikes at the steps t < T_IN where floor((t+1)p/16) > floor(tp/16),
+ * p spikes evenly spread; the bias axon spikes at every step.  Axon a of
+ * part 0 is core a / apc, axon a % apc.  Events come in timestep order,
+ * as a queue must hold them.
+ */
+static size_t encode(const struct image *im, unsigned int apc, uint64_t *ev)
+{
+	size_t n = 0;
+	unsigned int t, i;
+
+	for (t = 0; t < T_IN; t++) {
+		for (i = 0; i < N_PIXELS; i++) {
+			unsigned int p = im->pixel[i];
+
+			if ((t + 1) * p / PIX_MAX > t * p / PIX_MAX)
+				ev[n++] = snndev_event(t, i / apc, i % apc);
+		}
+		ev[n++] = snndev_event(t, BIAS_AXON / apc, BIAS_AXON % apc);
+	}
+	return n;
+}
+
+/* Most spikes; a tie to the earliest first spike, then the lowest class. */
+static int decide(const unsigned int count[N_CLASSES],
+		  const uint32_t first[N_CLASSES])
+{
+	int k, best = 0;
+
+	for (k = 1; k < N_CLASSES; k++)
+		if (count[k] > count[best] ||
+		    (count[k] == count[best] && first[k] < first[best]))
+			best = k;
+	return best;
+}
+
+/* ---- the board --------------------------------------------------------- */
+
+struct board {
+	unsigned int n;				/* clusters: 1, or 2 for a split */
+	struct snndev_unit *cl[2];		/* part p runs on cl[p] */
+	struct snndev_unit *router;		/* split only */
+	struct snndev_queue *in;		/* input queue 0 of cl[0] */
+	struct snndev_queue *out;		/* output queue 0 of cl[n-1] */
+	unsigned int apc;			/* axons per core of part 0 */
+	unsigned int npc, out_core;		/* of the last part */
+	unsigned int steps;			/* timesteps per image */
+	unsigned int delay;			/* route delay, split only */
+	int timeout_ms;
+};
+
+static int dev_fail(const char *what)
+{
+	return fail(EX_DEVICE, "%s: %s", what, snndev_errmsg());
+}
+
+/* "snn0.1" or "/dev/snn0.1" */
+static int open_unit(const char *name, struct snndev_unit **u)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : "/dev/",
+		 name);
+	if (snndev_unit_open(path, u))
+		return dev_fail("cannot open the cluster");
+	if (snndev_unit_type(*u) != SNNDEV_NODE_CLUSTER) {
+		snndev_unit_close(*u);
+		*u = NULL;
+		return fail(EX_USAGE, "%s is not a cluster (see snnctl list)",
+			    path);
+	}
+	return EX_OK;
+}
+
+/* The routing unit of the board that connects both clusters of b. */
+static int find_router(struct board *b, const char *name)
+{
+	uint64_t board, u0, u1, mask, delay;
+	struct snndev_enum *e;
+	size_t i;
+	int ret = EX_DEVICE;
+
+	if (name) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s%s",
+			 name[0] == '/' ? "" : "/dev/", name);
+		if (snndev_unit_open(path, &b->router))
+			return dev_fail("cannot open the routing unit");
+	} else {
+		snndev_unit_prop(b->cl[0], SNNDEV_PROP_BOARD, &board);
+		snndev_unit_prop(b->cl[0], SNNDEV_PROP_UNIT, &u0);
+		snndev_unit_prop(b->cl[1], SNNDEV_PROP_UNIT, &u1);
+		if (snndev_enum_new(&e))
+			return dev_fail("cannot list the boards");
+		for (i = 0; i < snndev_enum_count(e) && !b->router; i++) {
+			const struct snndev_node *x = snndev_enum_node(e, i);
+
+			if (snndev_node_type(x) != SNNDEV_NODE_ROUTER ||
+			    snndev_node_board(x) != board ||
+			    snndev_node_prop(x, SNNDEV_PROP_CONNECTS, &mask) ||
+			    u0 >= 64 || u1 >= 64 ||
+			    !(mask >> u0 & 1) || !(mask >> u1 & 1))
+				continue;
+			if (snndev_unit_open_node(x, &b->router)) {
+				snndev_enum_free(e);
+				return dev_fail("cannot open the routing unit");
+			}
+		}
+		snndev_enum_free(e);
+		if (!b->router)
+			return fail(EX_DEVICE, "no routing unit of board snn%llu connects clusters %llu and %llu (see snnctl info)",
+				    (unsigned long long)board,
+				    (unsigned long long)u0,
+				    (unsigned long long)u1);
+	}
+	if (snndev_unit_type(b->router) != SNNDEV_NODE_ROUTER)
+		return fail(EX_USAGE, "%s is not a routing unit",
+			    snndev_unit_devnode(b->router));
+	if (snndev_unit_prop(b->router, SNNDEV_PROP_ROUTE_DELAY, &delay))
+		return dev_fail("route delay");
+	b->delay = (unsigned int)delay;
+	ret = EX_OK;
+	return ret;
+}
+
+/*
+ * Open the clusters (and the routing unit), load the parts, add the
+ * routes and create the two queues.
+ */
+static int board_open(struct board *b, const struct snndev_net *net,
+		      const char *clusters, const char *router)
+{
+	const struct snndev_route *r = snndev_net_routes(net);
+	size_t nr = snndev_net_num_routes(net), i, x;
+	unsigned int np = snndev_net_num_parts(net), cores, npc, apc, p;
+	char *list, *second;
+	int ret;
+
+	if (np != 1 && np != 2)
+		return fail(EX_INPUT, "the network has %u parts: expected 1 (one cluster) or 2 (hidden and output layers)",
+			    np);
+	list = strdup(clusters ? clusters : np == 1 ? "snn0.0" : "snn0.0,snn0.1");
+	if (!list)
+		return fail(EX_DEVICE, "out of memory");
+	second = strchr(list, ',');
+	if (second)
+		*second++ = 0;
+	if ((np == 2) != !!second) {
+		free(list);
+		return fail(EX_USAGE, "the network has %u part%s: name %u cluster%s with --cluster",
+			    np, np == 1 ? "" : "s", np, np == 1 ? "" : "s");
+	}
+	b->n = np;
+	ret = open_unit(list, &b->cl[0]);
+	if (!ret && second)
+		ret = open_unit(second, &b->cl[1]);
+	free(list);
+	if (ret)
+		return ret;
+
+	snndev_net_part_info(net, 0, &cores, &npc, &apc, &x, &x, &x, &x);
+	if (cores * apc <= BIAS_AXON)
+		return fail(EX_INPUT, "part 0 has %u input axons: the digits network needs %d",
+			    cores * apc, BIAS_AXON + 1);
+	b->apc = apc;
+	snndev_net_part_info(net, np - 1, &cores, &npc, &apc, &x, &x, &x, &x);
+	b->npc = npc;
+	b->out_core = cores - 1;
+
+	for (p = 0; p < np; p++)
+		if (snndev_unit_load(b->cl[p], net, p))
+			return fail(EX_INPUT, "%s", snndev_errmsg());
+	if (np == 2) {
+		ret = find_router(b, router);
+		if (ret)
+			return ret;
+		for (i = 0; i < nr; i++)
+			if (snndev_route_add(b->router, b->cl[r[i].src_part],
+					     r[i].src_core, r[i].src_neuron,
+					     b->cl[r[i].dst_part],
+					     r[i].dst_core, r[i].dst_axon))
+				return fail(EX_INPUT, "route %zu: %s", i,
+					    snndev_errmsg());
+	} else if (nr) {
+		return fail(EX_INPUT, "a one-part network with %zu routes", nr);
+	}
+	/*
+	 * The last hidden spike is at T_IN - 1; it reaches the output layer
+	 * one step later (fan-out) or 1 + delay steps later (route), and one
+	 * more step shows the network quiet (train.py's sim_steps()).
+	 */
+	b->steps = T_IN + 2 + b->delay;
+
+	/* 2^12 entries hold an image's input (at most 1040 events) */
+	if (snndev_queue_create(b->cl[0], SNNDEV_IN, 0, 12, &b->in) ||
+	    snndev_queue_create(b->cl[np - 1], SNNDEV_OUT, 0, 12, &b->out))
+		return dev_fail("cannot create the queues");
+	return EX_OK;
+}
+
+static void board_close(struct board *b)
+{
+	/* the routing unit first: closing the clusters deletes the routes */
+	snndev_unit_close(b->router);
+	snndev_unit_close(b->cl[0]);	/* (destroys its queues too) */
+	snndev_unit_close(b->cl[1]);
+}
+
+/* Run a cluster `steps` timesteps; drain its output queue as it goes. */
+static int run_cluster(struct board *b, struct snndev_unit *u,
+		       uint64_t *spikes, size_t *n_spikes, size_t max)
+{
+	struct snndev_status st;
+	const uint64_t *ev;
+	size_t n;
+
+	if (snndev_unit_run(u, b->steps))
+		return dev_fail("run");
+	for (;;) {
+		/* returns when the run is done or output is ready */
+		if (snndev_unit_wait(u, b->timeout_ms, SNNDEV_WAIT_OUTPUT, &st))
+			return dev_fail("wait");
+		if (u == b->cl[b->n - 1]) {
+			while ((n = snndev_queue_peek(b->out, &ev)) > 0) {
+				if (*n_spikes + n > max)
+					return fail(EX_DEVICE, "more than %zu output spikes for one image",
+						    max);
+				memcpy(spikes + *n_spikes, ev, n * sizeof(*ev));
+				*n_spikes += n;
+				if (snndev_queue_release(b->out, n))
+					return dev_fail("output queue");
+			}
+		}
+		if (st.state == SNNDEV_STATE_IDLE && !st.remaining)
+			return EX_OK;
+	}
+}
+
+/* ---- statistics -------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* nearest rank: the smallest value with at least q of the values <= it */
+static double percentile(const double *sorted, size_t n, double q)
+{
+	size_t k = (size_t)ceil(q * n);
+
+	return sorted[k ? k - 1 : 0];
+}
+
+static int counters(struct board *b, unsigned int k, uint64_t *v)
+{
+	if (snndev_unit_counters(b->cl[k], v, SNNDEV_CNT_COUNT) !=
+	    SNNDEV_CNT_COUNT)
+		return dev_fail("counters");
+	return EX_OK;
+}
+
+/* ---- progress ---------------------------------------------------------- */
+
+struct progress {
+	int mode;		/* 1 on, 0 off, -1: if stderr is a terminal */
+	bool tty, shown;
+	double t0, last;
+};
+
+static void progress(struct progress *pg, size_t i, size_t n, size_t correct)
+{
+	double t = now();
+
+	if (!pg->mode || t - pg->t0 < 1.0 || t - pg->last < (pg->tty ? 0.2 : 2.0))
+		return;
+	pg->last = t;
+	pg->shown = true;
+	fprintf(stderr, "%simage %zu of %zu (%.0f%%), %.1f images/s, accuracy so far %.2f %%%s",
+		pg->tty ? "\r" : "", i, n, 100.0 * i / n, i / (t - pg->t0),
+		i ? 100.0 * correct / i : 0.0, pg->tty ? "\033[K" : "\n");
+	fflush(stderr);
+}
+
+static void progress_done(struct progress *pg)
+{
+	if (pg->shown && pg->tty)
+		fputs("\r\033[K", stderr);
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+/* s as a JSON string */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s [OPTIONS] NETFILE TEST_SET\n"
+"Classify the held-out digits (TEST_SET: tools/digits/test-set.txt) with\n"
+"the digits network NETFILE on the board, through libsnndev.\n"
+"\n"
+"  -c, --cluster UNIT[,UNIT]  the cluster (snnX.Y or /dev/snnX.Y), two for a\n"
+"                             two-part network: part 0 (hidden layer) and\n"
+"                             part 1 (output layer); default snn0.0[,snn0.1]\n"
+"  -r, --router UNIT          the routing unit of a split (default: the one\n"
+"                             of the board that connects both clusters)\n"
+"  -n, --images N             only the first N images\n"
+"  -d, --dump FILE            write the output spikes to FILE, one a line:\n"
+"                             IMAGE TIMESTEP NEURON (as snn-sim prints them)\n"
+"  -j, --json                 the results as one JSON object\n"
+"  -t, --timeout S            give up on an image after S seconds (30)\n"
+"      --progress             progress on stderr even if not a terminal\n"
+"      --no-progress          no progress (default: on a terminal, after 1 s)\n"
+"  -h, --help\n"
+"\n"
+"Exit status: 0 ok, 1 usage, 2 device error, 3 bad input file.\n",
+		prog);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cluster", required_argument, NULL, 'c' },
+		{ "router", required_argument, NULL, 'r' },
+		{ "images", required_argument, NULL, 'n' },
+		{ "dump", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "no-progress", no_argument, NULL, 'Q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *clusters = NULL, *router = NULL, *dump = NULL;
+	struct progress pg = { .mode = -1 };
+	struct board b = { .timeout_ms = 30000 };
+	struct snndev_net *net = NULL;
+	struct image *img = NULL;
+	uint64_t c0[2][SNNDEV_CNT_COUNT], c1[2][SNNDEV_CNT_COUNT];
+	uint64_t ev[MAX_EVENTS], spikes[4096];
+	unsigned long long in_events = 0, hidden = 0, out_spikes = 0,
+			   routed = 0, late = 0, drops = 0;
+	size_t n_img = 0, limit = 0, correct = 0, i, k;
+	double *lat = NULL, t_start, t_all;
+	int *pred = NULL;
+	FILE *df = NULL;
+	bool json = false;
+	char *end;
+	int o, ret;
+
+	while ((o = getopt_long(argc, argv, "c:r:n:d:jt:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			clusters = optarg;
+			break;
+		case 'r':
+			router = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			limit = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || !limit ||
+			    optarg[0] == '-')
+				return fail(EX_USAGE, "--images '%s' is not a number of images (1 or more)",
+					    optarg);
+			break;
+		case 'd':
+			dump = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 't': {
+			double s = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(s > 0 && s <= 86400))
+				return fail(EX_USAGE, "--timeout '%s' is not a number of seconds (up to 86400)",
+					    optarg);
+			b.timeout_ms = (int)(s * 1000);
+			break;
+		}
+		case 'P':
+			pg.mode = 1;
+			break;
+		case 'Q':
+			pg.mode = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return fail(EX_USAGE, "expected NETFILE and TEST_SET");
+	}
+
+	ret = read_test_set(argv[optind + 1], &img, &n_img);
+	if (ret)
+		return ret;
+	if (limit && limit < n_img)
+		n_img = limit;
+	if (snndev_net_read_file(argv[optind], &net)) {
+		free(img);
+		return fail(EX_INPUT, "%s", snndev_errmsg());
+	}
+	lat = calloc(n_img, sizeof(*lat));
+	pred = calloc(n_img, sizeof(*pred));
+	if (!lat || !pred) {
+		ret = fail(EX_DEVICE, "out of memory");
+		goto out;
+	}
+	if (dump) {
+		df = fopen(dump, "w");
+		if (!df) {
+			ret = fail(EX_DEVICE, "%s: %s", dump, strerror(errno));
+			goto out;
+		}
+	}
+	ret = board_open(&b, net, clusters, router);
+	if (ret)
+		goto out;
+	for (k = 0; k < b.n; k++)
+		if ((ret = counters(&b, k, c0[k])))
+			goto out;
+
+	if (pg.mode < 0)
+		pg.mode = isatty(STDERR_FILENO);
+	pg.tty = isatty(STDERR_FILENO);
+	pg.t0 = t_start = now();
+	for (i = 0; i < n_img; i++) {
+		unsigned int count[N_CLASSES] = { 0 };
+		uint32_t first[N_CLASSES];
+		size_t n_ev, n_sp = 0, s;
+		double t0 = now();
+
+		/* 1. a fresh start: neuron state and timestep 0, network kept */
+		for (k = 0; k < b.n; k++)
+			if (snndev_unit_reset(b.cl[k], SNNDEV_RESET_STATE)) {
+				ret = dev_fail("reset");
+				goto out;
+			}
+		/* 2. the input spikes, into the mapped ring (one doorbell) */
+		n_ev = encode(&img[i], b.apc, ev);
+		if (snndev_queue_push(b.in, ev, n_ev) != (long)n_ev) {
+			ret = fail(EX_DEVICE, "input queue: %s", snndev_errmsg());
+			goto out;
+		}
+		/*
+		 * 3. and 4. Run.  Split: the hidden layer first, then the
+		 * output layer, whose input then waits in its route FIFO
+		 * (65536 events by default, an image has a few hundred):
+		 * every routed spike arrives before the timestep it is
+		 * tagged for (docs/hardware.md 9.5, feed-forward).
+		 */
+		for (k = 0; k < b.n; k++) {
+			ret = run_cluster(&b, b.cl[k], spikes, &n_sp,
+					  sizeof(spikes) / sizeof(spikes[0]));
+			if (ret)
+				goto out;
+		}
+		/* 5. the class */
+		for (k = 0; k < N_CLASSES; k++)
+			first[k] = UINT32_MAX;
+		for (s = 0; s < n_sp; s++) {
+			uint64_t e = le64toh(spikes[s]);
+			unsigned int core = snndev_event_core(e);
+			unsigned int idx = snndev_event_index(e);
+			uint32_t t = snndev_event_timestep(e);
+
+			if (core != b.out_core || idx >= N_CLASSES) {
+				ret = fail(EX_INPUT, "image %zu: a spike of core %u neuron %u, not an output neuron (core %u, neurons 0..%d)",
+					   i, core, idx, b.out_core,
+					   N_CLASSES - 1);
+				goto out;
+			}
+			if (!count[idx]++)
+				first[idx] = t;
+			if (df)
+				fprintf(df, "%zu %u %u\n", i, t,
+					core * b.npc + idx);
+		}
+		pred[i] = decide(count, first);
+		correct += pred[i] == img[i].label;
+		out_spikes += n_sp;
+		lat[i] = now() - t0;
+		progress(&pg, i + 1, n_img, correct);
+	}
+	t_all = now() - t_start;
+	progress_done(&pg);
+
+	/* spikes per layer from the clusters' counters */
+	for (k = 0; k < b.n; k++)
+		if ((ret = counters(&b, k, c1[k])))
+			goto out;
+#define D(k, c) (c1[k][c] - c0[k][c])
+	in_events = D(0, SNNDEV_CNT_IN_EVENTS);
+	hidden = D(0, SNNDEV_CNT_SPIKES) - (b.n == 1 ? out_spikes : 0);
+	for (k = 0; k < b.n; k++) {
+		late += D(k, SNNDEV_CNT_LATE_EVENTS);
+		drops += D(k, SNNDEV_CNT_DROPS);
+	}
+	if (b.n == 2)
+		routed = D(1, SNNDEV_CNT_ROUTED_IN);
+#undef D
+	if (df && (fflush(df) || ferror(df))) {
+		ret = fail(EX_DEVICE, "%s: write error", dump);
+		goto out;
+	}
+
+	{
+		double acc = 100.0 * correct / n_img, *sorted = lat;
+		double p50, p99, mean = 0;
+		const char *name1 = b.n == 2 ? snndev_unit_devnode(b.cl[1]) : "";
+
+		for (i = 0; i < n_img; i++)
+			mean += lat[i] / n_img;
+		qsort(sorted, n_img, sizeof(*sorted), cmp_double);
+		p50 = percentile(sorted, n_img, 0.50);
+		p99 = percentile(sorted, n_img, 0.99);
+		if (json) {
+			printf("{\"network\": ");
+			json_str(argv[optind]);
+			printf(", \"clusters\": [");
+			json_str(snndev_unit_devnode(b.cl[0]));
+			if (b.n == 2) {
+				printf(", ");
+				json_str(name1);
+				printf("], \"router\": ");
+				json_str(snndev_unit_devnode(b.router));
+				printf(", \"route_delay\": %u, ", b.delay);
+			} else {
+				printf("], ");
+			}
+			printf("\"timesteps_per_image\": %u, \"images\": %zu, \"correct\": %zu, \"accuracy\": %.4f, "
+			       "\"latency_ms\": {\"p50\": %.4f, \"p99\": %.4f, \"mean\": %.4f}, "
+			       "\"seconds\": %.4f, \"images_per_sec\": %.2f, \"events_per_sec\": %.0f, "
+			       "\"input_events\": %llu, \"hidden_spikes\": %llu, \"output_spikes\": %llu, "
+			       "\"routed_events\": %llu, \"late_events\": %llu, \"dropped_events\": %llu, \"predicted\": [",
+			       b.steps, n_img, correct, acc, p50 * 1e3,
+			       p99 * 1e3, mean * 1e3, t_all, n_img / t_all,
+			       in_events / t_all, in_events, hidden, out_spikes,
+			       routed, late, drops);
+			for (i = 0; i < n_img; i++)
+				printf("%s%d", i ? ", " : "", pred[i]);
+			printf("]}\n");
+		} else {
+			printf("%zu images on %s%s%s%s (%s, %u timesteps each)\n",
+			       n_img, snndev_unit_devnode(b.cl[0]),
+			       b.n == 2 ? " + " : "", name1,
+			       b.n == 2 ? " through a routing unit" : "",
+			       argv[optind], b.steps);
+			printf("  accuracy        %6.2f %%  (%zu of %zu)\n", acc,
+			       correct, n_img);
+			printf("  latency p50     %8.3f ms per image\n", p50 * 1e3);
+			printf("  latency p99     %8.3f ms per image\n", p99 * 1e3);
+			printf("  images/s        %8.1f\n", n_img / t_all);
+			printf("  events/s        %8.0f  (input events into the board)\n",
+			       in_events / t_all);
+			printf("  spikes/image    input %.1f, hidden %.1f, output %.1f",
+			       (double)in_events / n_img, (double)hidden / n_img,
+			       (double)out_spikes / n_img);
+			if (b.n == 2)
+				printf(", routed %.1f", (double)routed / n_img);
+			printf("\n");
+		}
+		if (late || drops)
+			fprintf(stderr, "%s: warning: %llu late and %llu dropped events: the output may differ from the engine's\n",
+				prog, late, drops);
+	}
+	ret = fflush(stdout) ? fail(EX_DEVICE, "write error") : EX_OK;
+out:
+	progress_done(&pg);
+	board_close(&b);
+	if (df && fclose(df) && !ret)
+		ret = fail(EX_DEVICE, "%s: write error", dump);
+	snndev_net_free(net);
+	free(img);
+	free(lat);
+	free(pred);
+	return ret;
+}
