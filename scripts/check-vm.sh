@@ -117,6 +117,19 @@ if [ "${#module[@]}" != 0 ]; then
 	dtests+=(--test "$T/lib/lib_test")
 	dtests+=(--test "$T/lib/snnctl_test")
 	dtests+=(--test "$T/lib/udev_test")
+	# The digits workload (tools/digits/, selftests/lib/digits_test.c):
+	# the classifier (static), the network files, and snn-sim's output
+	# spikes for the first 40 held-out images (train.py --reference).
+	# --full: also the accuracy on all of them (a few seconds).
+	make -s --no-print-directory DIGITS_REF_IMAGES=40 \
+		"$B/tools/digits-classify-static" digits-ref
+	for f in digits.snnet digits-split.snnet test-set.txt; do
+		files+=(--file "tools/digits/$f:/digits/$f")
+	done
+	files+=(--file "$B/tools/digits-classify-static:/digits/digits-classify"
+		--file "$B/digits/ref-40/expected.txt:/digits/expected.txt"
+		--file "$B/digits/ref-40/classes.txt:/digits/classes.txt")
+	dtests+=(--test "$T/lib/digits_test --full")
 	dtests+=(--test "$T/driver/reset_test")
 fi
 xtests=()
