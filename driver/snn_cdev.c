@@ -4,6 +4,7 @@
  * mmap of spike queues and doorbells, poll.
  */
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/poll.h>
@@ -170,6 +171,7 @@ static long snn_ioc_queue_create(struct snn_file *f, void *arg)
 		return ret;
 	}
 	memset(r->cpu, 0, r->size);
+	r->id = ++f->ring_ids;
 	f->rings[qc->dir][qc->index] = r;
 	b->ops->queue_enable(b, f->unit->hw, qc->dir, qc->index, r);
 
@@ -580,32 +582,18 @@ out:
 	return ret;
 }
 
-/* Remember a route the hardware took (router unit mutex held). */
-static int snn_route_track(struct snn_unit *u, u32 cmd, u32 src, u32 dst)
+/* Forget a route the hardware deleted (router unit mutex held). */
+static void snn_route_untrack(struct snn_unit *u, u32 src, u32 dst)
 {
 	struct snn_route_ent *e;
 
-	if (cmd == SNN_RT_CMD_DEL) {
-		list_for_each_entry(e, &u->routes, node) {
-			if (e->src == src && e->dst == dst) {
-				list_del(&e->node);
-				kfree(e);
-				break;
-			}
+	list_for_each_entry(e, &u->routes, node) {
+		if (e->src == src && e->dst == dst) {
+			list_del(&e->node);
+			kfree(e);
+			return;
 		}
-		return 0;
 	}
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
-	if (!e) {
-		/* cannot track it: take it back out of the hardware */
-		snn_wr(u->board, SNN_ROUTER_BASE(u->hw) + SNN_RT_CMD,
-		       SNN_RT_CMD_DEL);
-		return -ENOMEM;
-	}
-	e->src = src;
-	e->dst = dst;
-	list_add_tail(&e->node, &u->routes);
-	return 0;
 }
 
 static long snn_route_cmd(struct snn_file *f, void *arg, u32 cmd)
@@ -615,6 +603,7 @@ static long snn_route_cmd(struct snn_file *f, void *arg, u32 cmd)
 	struct snn_board *b = u->board;
 	const struct snn_caps *c = &b->caps;
 	u32 base = SNN_ROUTER_BASE(u->hw), mask = c->router_mask[u->hw];
+	struct snn_route_ent *e = NULL;
 	unsigned int src, dst;
 	u32 st;
 	int ret;
@@ -630,30 +619,46 @@ static long snn_route_cmd(struct snn_file *f, void *arg, u32 cmd)
 	if (rt->src_core >= c->cores || rt->src_neuron >= c->neurons ||
 	    rt->dst_core >= c->cores || rt->dst_axon >= c->axons)
 		return -EINVAL;
-	snn_wr(b, base + SNN_RT_SRC,
-	       SNN_RT_ADDR(src, rt->src_core, rt->src_neuron));
-	snn_wr(b, base + SNN_RT_DST,
-	       SNN_RT_ADDR(dst, rt->dst_core, rt->dst_axon));
+	/* the record first: a route the driver cannot track is never added */
+	if (cmd == SNN_RT_CMD_ADD) {
+		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		if (!e)
+			return -ENOMEM;
+	}
+	src = SNN_RT_ADDR(src, rt->src_core, rt->src_neuron);
+	dst = SNN_RT_ADDR(dst, rt->dst_core, rt->dst_axon);
+	snn_wr(b, base + SNN_RT_SRC, src);
+	snn_wr(b, base + SNN_RT_DST, dst);
 	snn_wr(b, base + SNN_RT_CMD, cmd);
 	st = snn_rd(b, base + SNN_RT_CMD_STATUS);
 	switch (st) {
 	case SNN_E_NONE:
-		return snn_route_track(u, cmd,
-				       SNN_RT_ADDR(src, rt->src_core,
-						   rt->src_neuron),
-				       SNN_RT_ADDR(dst, rt->dst_core,
-						   rt->dst_axon));
+		if (e) {
+			e->src = src;
+			e->dst = dst;
+			list_add_tail(&e->node, &u->routes);
+			return 0;
+		}
+		snn_route_untrack(u, src, dst);
+		return 0;
 	case SNN_E_RT_FULL:
-		return -ENOSPC;
+		ret = -ENOSPC;
+		break;
 	case SNN_E_RT_EXISTS:
-		return -EEXIST;
+		ret = -EEXIST;
+		break;
 	case SNN_E_RT_NOENT:
-		return -ENOENT;
+		ret = -ENOENT;
+		break;
 	case ~0u:
-		return -ENODEV;
+		ret = -ENODEV;
+		break;
 	default:
-		return -EINVAL;
+		ret = -EINVAL;
+		break;
 	}
+	kfree(e);
+	return ret;
 }
 
 static long snn_ioc_route_add(struct snn_file *f, void *arg)
@@ -709,7 +714,7 @@ static long snn_ioc_info(struct snn_file *f, void *arg)
 	i->abi_major = SNN_ABI_MAJOR;
 	i->abi_minor = SNN_ABI_MINOR;
 	i->caps = SNN_CAP_EVENTFD;
-	if (b->ops->doorbell_mmap)
+	if (b->ops->doorbell_pfn)
 		i->caps |= SNN_CAP_MAPPED_DOORBELL;
 	if (c->features & SNN_FEAT_ROUTERS)
 		i->caps |= SNN_CAP_ROUTERS;
@@ -939,10 +944,57 @@ static int snn_release(struct inode *inode, struct file *filp)
 
 /* ---- mmap, poll ------------------------------------------------------------ */
 
+/*
+ * Mappings are filled in on the first fault, never in mmap(): a PTE that
+ * mmap() installed would exist before the VMA is linked into the address
+ * space's i_mmap tree, so a queue destroy, board reset or unplug running
+ * at that moment would miss it in unmap_mapping_range() and leave user
+ * space holding freed DMA memory or a dead BAR.  Here the lookup and the
+ * PTE insertion happen under the unit lock, which every path that frees a
+ * ring or kills the device takes (or excludes through board->lock) before
+ * it unmaps, so a PTE is either inserted first and zapped by it, or not
+ * inserted at all (SIGBUS).
+ *
+ * vm_private_data holds the snn_ring.id a queue mapping was made of, so a
+ * mapping of a destroyed queue never reaches the ring later created in its
+ * place; 0 marks the doorbell mapping.
+ */
 static vm_fault_t snn_vm_fault(struct vm_fault *vmf)
 {
-	/* the queue or device behind this mapping is gone */
-	return VM_FAULT_SIGBUS;
+	struct vm_area_struct *vma = vmf->vma;
+	struct snn_file *f = vma->vm_file->private_data;
+	struct snn_unit *u = f->unit;
+	struct snn_board *b = u->board;
+	unsigned long id = (unsigned long)vma->vm_private_data;
+	/* a mapping split by munmap() starts inside its queue or doorbell */
+	unsigned long pg = vma->vm_pgoff & (SZ_16M / PAGE_SIZE - 1);
+	unsigned long idx = (vma->vm_pgoff >> (24 - PAGE_SHIFT)) - 1;
+	struct snn_ring *r = NULL;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+	unsigned long base, addr;
+
+	if (snn_file_lock(f))
+		return VM_FAULT_SIGBUS;
+	if (id) {
+		r = f->rings[idx / SNN_MAX_QUEUES][idx % SNN_MAX_QUEUES];
+		if (!r || r->id != id) {
+			ret = VM_FAULT_SIGBUS;
+			goto out;
+		}
+	} else {
+		base = b->ops->doorbell_pfn(b, u->hw);
+	}
+	/* the whole mapping at once: at most a ring's few hundred pages */
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE, pg++) {
+		ret = vmf_insert_pfn_prot(vma, addr,
+					  r ? b->ops->ring_pfn(b, r, pg) :
+					  base + pg, vma->vm_page_prot);
+		if (ret != VM_FAULT_NOPAGE)
+			break;
+	}
+out:
+	snn_file_unlock(f);
+	return ret;
 }
 
 static const struct vm_operations_struct snn_vm_ops = {
@@ -968,16 +1020,22 @@ static int snn_mmap(struct file *filp, struct vm_area_struct *vma)
 	ret = snn_file_lock(f);
 	if (ret)
 		return ret;
-	snn_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP);
-	vma->vm_ops = &snn_vm_ops;
 	if (off == SNN_MMAP_DOORBELL) {
-		if (!b->ops->doorbell_mmap)
+		/*
+		 * One cluster's page only; a mapping is at least PAGE_SIZE,
+		 * so this also refuses kernels whose pages exceed 64 KiB.
+		 */
+		if (!b->ops->doorbell_pfn)
 			ret = -ENODEV;
-		else if (len != PAGE_ALIGN(SNN_DOORBELL_MAP_SIZE))
+		else if (len != PAGE_ALIGN(SNN_DOORBELL_MAP_SIZE) ||
+			 len > SNN_DB_PAGE_SIZE)
 			ret = -EINVAL;
-		else
-			ret = b->ops->doorbell_mmap(b, u->hw, vma);
-		goto out;
+		if (ret)
+			goto out;
+		snn_vm_flags_set(vma, VM_IO);
+		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+		vma->vm_private_data = NULL;
+		goto map;
 	}
 	idx = (off >> 24) - 1;
 	if (off & ((1ull << 24) - 1) || (off >> 24) == 0 ||
@@ -992,8 +1050,13 @@ static int snn_mmap(struct file *filp, struct vm_area_struct *vma)
 		ret = -ENOENT;
 	else if (len > r->size)
 		ret = -EINVAL;
-	else
-		ret = b->ops->ring_mmap(b, r, vma);
+	if (ret)
+		goto out;
+	vma->vm_private_data = (void *)r->id;
+map:
+	snn_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTCOPY |
+			 VM_DONTDUMP);
+	vma->vm_ops = &snn_vm_ops;
 out:
 	snn_file_unlock(f);
 	return ret;

@@ -65,6 +65,7 @@ struct snn_ring {
 	dma_addr_t dma;
 	size_t size;		/* page aligned: what user space maps */
 	u32 log2;
+	unsigned long id;	/* names it to the mappings made of it */
 };
 
 struct snn_transport_ops {
@@ -75,11 +76,11 @@ struct snn_transport_ops {
 			 u32 val);
 	int (*ring_alloc)(struct snn_board *b, struct snn_ring *r);
 	void (*ring_free)(struct snn_board *b, struct snn_ring *r);
-	int (*ring_mmap)(struct snn_board *b, struct snn_ring *r,
-			 struct vm_area_struct *vma);
-	/* NULL if doorbells cannot be mapped safely */
-	int (*doorbell_mmap)(struct snn_board *b, unsigned int cl,
-			     struct vm_area_struct *vma);
+	/* Page frame of page @pg of @r, for a user mapping of it. */
+	unsigned long (*ring_pfn)(struct snn_board *b, struct snn_ring *r,
+				  unsigned long pg);
+	/* Page frame of cluster @cl's doorbell page; NULL if not mappable. */
+	unsigned long (*doorbell_pfn)(struct snn_board *b, unsigned int cl);
 	/* Program queue registers for @r (ring DMA at r->dma + ctrl page). */
 	void (*queue_enable)(struct snn_board *b, unsigned int cl, u32 dir,
 			     u32 q, struct snn_ring *r);
@@ -147,6 +148,7 @@ struct snn_file {
 	struct snn_unit *unit;
 	u32 gen;
 	struct snn_ring *rings[2][SNN_MAX_QUEUES];
+	unsigned long ring_ids;	/* the last snn_ring.id handed out */
 	struct eventfd_ctx *efd;
 	u32 efd_events;
 	bool run_started;	/* EPOLLIN once it finishes, until WAIT */

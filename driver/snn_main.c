@@ -773,9 +773,10 @@ static int snn_unit_init(struct snn_board *b, struct snn_unit *u, u32 type,
 	u->minor = -1;
 	mutex_init(&u->mutex);
 	/*
-	 * Lock order: board->lock, then a cluster's mutex, then a routing
-	 * unit's (releasing a cluster drops its routes).  One class per
-	 * unit type tells lockdep so.
+	 * Lock order: (a page fault's mmap_lock,) board->lock, then a
+	 * cluster's mutex, then a routing unit's (releasing a cluster drops
+	 * its routes).  One class per unit type tells lockdep so.  Nothing
+	 * touches user memory under these locks.
 	 */
 	if (type == SNN_NODE_ROUTER)
 		lockdep_set_class(&u->mutex, &snn_router_mutex_key);

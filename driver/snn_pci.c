@@ -81,38 +81,24 @@ static void snn_pci_ring_free(struct snn_board *b, struct snn_ring *r)
 	r->cpu = NULL;
 }
 
-static int snn_pci_ring_mmap(struct snn_board *b, struct snn_ring *r,
-			     struct vm_area_struct *vma)
+static unsigned long snn_pci_ring_pfn(struct snn_board *b,
+				      struct snn_ring *r, unsigned long pg)
 {
-	struct snn_pci *p = b->priv;
-	unsigned long pgoff = vma->vm_pgoff;
-	int ret;
+	void *va = r->cpu + (pg << PAGE_SHIFT);
 
-	/* the DMA API takes vm_pgoff as the offset into the buffer */
-	vma->vm_pgoff = 0;
-	ret = dma_mmap_coherent(&p->pdev->dev, vma, r->cpu, r->dma, r->size);
-	vma->vm_pgoff = pgoff;
-	return ret;
+	/* coherent memory is in the linear map or, behind an IOMMU, vmapped */
+	if (is_vmalloc_addr(va))
+		return vmalloc_to_pfn(va);
+	return page_to_pfn(virt_to_page(va));
 }
 
-static int snn_pci_doorbell_mmap(struct snn_board *b, unsigned int cl,
-				 struct vm_area_struct *vma)
+static unsigned long snn_pci_doorbell_pfn(struct snn_board *b,
+					  unsigned int cl)
 {
 	struct snn_pci *p = b->priv;
-	unsigned long len = vma->vm_end - vma->vm_start;
-	resource_size_t start = p->db_start + (resource_size_t)cl *
-				SNN_DB_PAGE_SIZE;
 
-	/*
-	 * One cluster's page only; a mapping is at least PAGE_SIZE, so this
-	 * also refuses kernels whose pages are larger than 64 KiB.
-	 */
-	if (len > SNN_DB_PAGE_SIZE)
-		return -EINVAL;
-	snn_vm_flags_set(vma, VM_IO);
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	return io_remap_pfn_range(vma, vma->vm_start, start >> PAGE_SHIFT, len,
-				  vma->vm_page_prot);
+	return (p->db_start + (resource_size_t)cl * SNN_DB_PAGE_SIZE) >>
+	       PAGE_SHIFT;
 }
 
 static void snn_pci_queue_enable(struct snn_board *b, unsigned int cl,
@@ -186,8 +172,8 @@ static const struct snn_transport_ops snn_pci_ops = {
 	.doorbell = snn_pci_doorbell,
 	.ring_alloc = snn_pci_ring_alloc,
 	.ring_free = snn_pci_ring_free,
-	.ring_mmap = snn_pci_ring_mmap,
-	.doorbell_mmap = snn_pci_doorbell_mmap,
+	.ring_pfn = snn_pci_ring_pfn,
+	.doorbell_pfn = snn_pci_doorbell_pfn,
 	.queue_enable = snn_pci_queue_enable,
 	.queue_disable = snn_pci_queue_disable,
 	.load_start = snn_pci_load_start,
