@@ -3,7 +3,9 @@
 # snndev top-level Makefile: one entry point for everything.
 #
 #   make            build the host parts (engine, snn-sim, tests)
-#   make run        the main job: build, boot the emulated board, show it
+#   make demo       the main job: build, boot the emulated board, load the
+#                   driver, classify digits on it (IMAGES=N: the first N)
+#   make run        build, boot the emulated board, show it
 #   make check      host unit tests + tests inside a QEMU VM
 #   make check-debug    VM tests and loops under a debug kernel (KASAN,
 #                       lockdep, kmemleak, fault injection; not in check)

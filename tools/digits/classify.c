@@ -247,7 +247,6 @@ static int find_router(struct board *b, const char *name)
 	uint64_t board, u0, u1, mask, delay;
 	struct snndev_enum *e;
 	size_t i;
-	int ret = EX_DEVICE;
 
 	if (name) {
 		char path[256];
@@ -289,8 +288,7 @@ static int find_router(struct board *b, const char *name)
 	if (snndev_unit_prop(b->router, SNNDEV_PROP_ROUTE_DELAY, &delay))
 		return dev_fail("route delay");
 	b->delay = (unsigned int)delay;
-	ret = EX_OK;
-	return ret;
+	return EX_OK;
 }
 
 /*
@@ -337,20 +335,28 @@ static int board_open(struct board *b, const struct snndev_net *net,
 	b->npc = npc;
 	b->out_core = cores - 1;
 
-	for (p = 0; p < np; p++)
-		if (snndev_unit_load(b->cl[p], net, p))
-			return fail(EX_INPUT, "%s", snndev_errmsg());
+	/* a refused part or route is bad input (EINVAL, ENOSPC: the message
+	 * names the entry and the limit); anything else, the device */
+	for (p = 0; p < np; p++) {
+		ret = snndev_unit_load(b->cl[p], net, p);
+		if (ret)
+			return fail(ret == -EINVAL || ret == -ENOSPC ?
+				    EX_INPUT : EX_DEVICE, "%s", snndev_errmsg());
+	}
 	if (np == 2) {
 		ret = find_router(b, router);
 		if (ret)
 			return ret;
-		for (i = 0; i < nr; i++)
-			if (snndev_route_add(b->router, b->cl[r[i].src_part],
-					     r[i].src_core, r[i].src_neuron,
-					     b->cl[r[i].dst_part],
-					     r[i].dst_core, r[i].dst_axon))
-				return fail(EX_INPUT, "route %zu: %s", i,
-					    snndev_errmsg());
+		for (i = 0; i < nr; i++) {
+			ret = snndev_route_add(b->router, b->cl[r[i].src_part],
+					       r[i].src_core, r[i].src_neuron,
+					       b->cl[r[i].dst_part],
+					       r[i].dst_core, r[i].dst_axon);
+			if (ret)
+				return fail(ret == -EINVAL || ret == -ENOSPC ?
+					    EX_INPUT : EX_DEVICE,
+					    "route %zu: %s", i, snndev_errmsg());
+		}
 	} else if (nr) {
 		return fail(EX_INPUT, "a one-part network with %zu routes", nr);
 	}
@@ -457,9 +463,81 @@ static void progress_done(struct progress *pg)
 {
 	if (pg->shown && pg->tty)
 		fputs("\r\033[K", stderr);
+	pg->shown = false;
 }
 
-/* ---- main -------------------------------------------------------------- */
+/* ---- one image --------------------------------------------------------- */
+
+/*
+ * Classify image im (number i): its class into *cls, its output spikes
+ * counted in *n_out and written to df (if not NULL).
+ */
+static int classify_image(struct board *b, const struct image *im, size_t i,
+			  FILE *df, int *cls, size_t *n_out)
+{
+	unsigned int count[N_CLASSES] = { 0 };
+	uint32_t first[N_CLASSES];
+	uint64_t ev[MAX_EVENTS], spikes[1024];
+	size_t n_ev, n_sp = 0, s;
+	unsigned int k;
+	int ret;
+
+	/* 1. a fresh start: neuron state and timestep 0, network kept */
+	for (k = 0; k < b->n; k++)
+		if (snndev_unit_reset(b->cl[k], SNNDEV_RESET_STATE))
+			return dev_fail("reset");
+
+	/* 2. the input spikes, into the mapped ring (one doorbell) */
+	n_ev = encode(im, b->apc, ev);
+	if (snndev_queue_push(b->in, ev, n_ev) != (long)n_ev)
+		return fail(EX_DEVICE, "input queue: %s", snndev_errmsg());
+
+	/*
+	 * 3. and 4. Run and read the output.  Split: the hidden layer
+	 * first, then the output layer, whose input then waits in its
+	 * route FIFO (65536 events by default, an image routes a few
+	 * hundred): every routed spike is there before the timestep it is
+	 * tagged for (docs/hardware.md 9.5, feed-forward).
+	 */
+	for (k = 0; k < b->n; k++) {
+		ret = run_cluster(b, b->cl[k], spikes, &n_sp,
+				  sizeof(spikes) / sizeof(spikes[0]));
+		if (ret)
+			return ret;
+	}
+
+	/* 5. the class: count the spikes of each output neuron */
+	for (k = 0; k < N_CLASSES; k++)
+		first[k] = UINT32_MAX;
+	for (s = 0; s < n_sp; s++) {
+		uint64_t e = le64toh(spikes[s]);
+		unsigned int core = snndev_event_core(e);
+		unsigned int idx = snndev_event_index(e);
+		uint32_t t = snndev_event_timestep(e);
+
+		if (core != b->out_core || idx >= N_CLASSES)
+			return fail(EX_INPUT, "image %zu: a spike of core %u neuron %u, not an output neuron (core %u, neurons 0..%d)",
+				    i, core, idx, b->out_core, N_CLASSES - 1);
+		if (!count[idx]++)
+			first[idx] = t;
+		/* as snn-sim prints it: the flat id core * npc + index */
+		if (df)
+			fprintf(df, "%zu %u %u\n", i, t, core * b->npc + idx);
+	}
+	*cls = decide(count, first);
+	*n_out = n_sp;
+	return EX_OK;
+}
+
+/* ---- the results ------------------------------------------------------- */
+
+struct results {
+	size_t n, correct;
+	int *pred;			/* the class of each image */
+	double seconds;			/* the whole loop */
+	double p50, p99, mean;		/* latency per image, seconds */
+	unsigned long long in_events, hidden, out, routed, late, drops;
+};
 
 /* s as a JSON string */
 static void json_str(const char *s)
@@ -475,6 +553,64 @@ static void json_str(const char *s)
 	}
 	putchar('"');
 }
+
+static void print_json(const struct board *b, const char *netfile,
+		       const struct results *r)
+{
+	size_t i;
+
+	printf("{\"network\": ");
+	json_str(netfile);
+	printf(", \"clusters\": [");
+	json_str(snndev_unit_devnode(b->cl[0]));
+	if (b->n == 2) {
+		printf(", ");
+		json_str(snndev_unit_devnode(b->cl[1]));
+		printf("], \"router\": ");
+		json_str(snndev_unit_devnode(b->router));
+		printf(", \"route_delay\": %u, ", b->delay);
+	} else {
+		printf("], ");
+	}
+	printf("\"timesteps_per_image\": %u, \"images\": %zu, \"correct\": %zu, \"accuracy\": %.4f, "
+	       "\"latency_ms\": {\"p50\": %.4f, \"p99\": %.4f, \"mean\": %.4f}, "
+	       "\"seconds\": %.4f, \"images_per_sec\": %.2f, \"events_per_sec\": %.0f, "
+	       "\"input_events\": %llu, \"hidden_spikes\": %llu, \"output_spikes\": %llu, "
+	       "\"routed_events\": %llu, \"late_events\": %llu, \"dropped_events\": %llu, \"predicted\": [",
+	       b->steps, r->n, r->correct, 100.0 * r->correct / r->n,
+	       r->p50 * 1e3, r->p99 * 1e3, r->mean * 1e3, r->seconds,
+	       r->n / r->seconds, r->in_events / r->seconds, r->in_events,
+	       r->hidden, r->out, r->routed, r->late, r->drops);
+	for (i = 0; i < r->n; i++)
+		printf("%s%d", i ? ", " : "", r->pred[i]);
+	printf("]}\n");
+}
+
+static void print_text(const struct board *b, const char *netfile,
+		       const struct results *r)
+{
+	double n = (double)r->n;
+
+	printf("%zu images on %s", r->n, snndev_unit_devnode(b->cl[0]));
+	if (b->n == 2)
+		printf(" + %s through %s", snndev_unit_devnode(b->cl[1]),
+		       snndev_unit_devnode(b->router));
+	printf(" (%s, %u timesteps each)\n", netfile, b->steps);
+	printf("  accuracy        %6.2f %%  (%zu of %zu)\n",
+	       100.0 * r->correct / n, r->correct, r->n);
+	printf("  latency p50     %8.3f ms per image\n", r->p50 * 1e3);
+	printf("  latency p99     %8.3f ms per image\n", r->p99 * 1e3);
+	printf("  images/s        %8.1f\n", n / r->seconds);
+	printf("  events/s        %8.0f  (input events into the board)\n",
+	       r->in_events / r->seconds);
+	printf("  spikes/image    input %.1f, hidden %.1f, output %.1f",
+	       r->in_events / n, r->hidden / n, r->out / n);
+	if (b->n == 2)
+		printf(", routed %.1f", r->routed / n);
+	printf("\n");
+}
+
+/* ---- main -------------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
@@ -518,15 +654,13 @@ int main(int argc, char **argv)
 	const char *clusters = NULL, *router = NULL, *dump = NULL;
 	struct progress pg = { .mode = -1 };
 	struct board b = { .timeout_ms = 30000 };
+	struct results r = { 0 };
 	struct snndev_net *net = NULL;
 	struct image *img = NULL;
 	uint64_t c0[2][SNNDEV_CNT_COUNT], c1[2][SNNDEV_CNT_COUNT];
-	uint64_t ev[MAX_EVENTS], spikes[4096];
-	unsigned long long in_events = 0, hidden = 0, out_spikes = 0,
-			   routed = 0, late = 0, drops = 0;
-	size_t n_img = 0, limit = 0, correct = 0, i, k;
-	double *lat = NULL, t_start, t_all;
-	int *pred = NULL;
+	size_t limit = 0, i, n_out;
+	unsigned int k;
+	double *lat = NULL, t0, sum = 0;
 	FILE *df = NULL;
 	bool json = false;
 	char *end;
@@ -555,12 +689,12 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 't': {
-			double s = strtod(optarg, &end);
+			double sec = strtod(optarg, &end);
 
-			if (end == optarg || *end || !(s > 0 && s <= 86400))
+			if (end == optarg || *end || !(sec > 0 && sec <= 86400))
 				return fail(EX_USAGE, "--timeout '%s' is not a number of seconds (up to 86400)",
 					    optarg);
-			b.timeout_ms = (int)(s * 1000);
+			b.timeout_ms = (int)(sec * 1000);
 			break;
 		}
 		case 'P':
@@ -582,179 +716,80 @@ int main(int argc, char **argv)
 		return fail(EX_USAGE, "expected NETFILE and TEST_SET");
 	}
 
-	ret = read_test_set(argv[optind + 1], &img, &n_img);
+	/* the inputs: the test set and the network */
+	ret = read_test_set(argv[optind + 1], &img, &r.n);
 	if (ret)
 		return ret;
-	if (limit && limit < n_img)
-		n_img = limit;
+	if (limit && limit < r.n)
+		r.n = limit;
 	if (snndev_net_read_file(argv[optind], &net)) {
 		free(img);
 		return fail(EX_INPUT, "%s", snndev_errmsg());
 	}
-	lat = calloc(n_img, sizeof(*lat));
-	pred = calloc(n_img, sizeof(*pred));
-	if (!lat || !pred) {
+	lat = calloc(r.n, sizeof(*lat));
+	r.pred = calloc(r.n, sizeof(*r.pred));
+	if (!lat || !r.pred) {
 		ret = fail(EX_DEVICE, "out of memory");
 		goto out;
 	}
-	if (dump) {
-		df = fopen(dump, "w");
-		if (!df) {
-			ret = fail(EX_DEVICE, "%s: %s", dump, strerror(errno));
-			goto out;
-		}
+	if (dump && !(df = fopen(dump, "w"))) {
+		ret = fail(EX_DEVICE, "%s: %s", dump, strerror(errno));
+		goto out;
 	}
+
+	/* the board: clusters, network, routes, queues */
 	ret = board_open(&b, net, clusters, router);
+	for (k = 0; !ret && k < b.n; k++)
+		ret = counters(&b, k, c0[k]);
 	if (ret)
 		goto out;
-	for (k = 0; k < b.n; k++)
-		if ((ret = counters(&b, k, c0[k])))
-			goto out;
 
+	/* every image */
 	if (pg.mode < 0)
 		pg.mode = isatty(STDERR_FILENO);
 	pg.tty = isatty(STDERR_FILENO);
-	pg.t0 = t_start = now();
-	for (i = 0; i < n_img; i++) {
-		unsigned int count[N_CLASSES] = { 0 };
-		uint32_t first[N_CLASSES];
-		size_t n_ev, n_sp = 0, s;
-		double t0 = now();
+	pg.t0 = t0 = now();
+	for (i = 0; i < r.n; i++) {
+		double t = now();
 
-		/* 1. a fresh start: neuron state and timestep 0, network kept */
-		for (k = 0; k < b.n; k++)
-			if (snndev_unit_reset(b.cl[k], SNNDEV_RESET_STATE)) {
-				ret = dev_fail("reset");
-				goto out;
-			}
-		/* 2. the input spikes, into the mapped ring (one doorbell) */
-		n_ev = encode(&img[i], b.apc, ev);
-		if (snndev_queue_push(b.in, ev, n_ev) != (long)n_ev) {
-			ret = fail(EX_DEVICE, "input queue: %s", snndev_errmsg());
+		ret = classify_image(&b, &img[i], i, df, &r.pred[i], &n_out);
+		if (ret)
 			goto out;
-		}
-		/*
-		 * 3. and 4. Run.  Split: the hidden layer first, then the
-		 * output layer, whose input then waits in its route FIFO
-		 * (65536 events by default, an image has a few hundred):
-		 * every routed spike arrives before the timestep it is
-		 * tagged for (docs/hardware.md 9.5, feed-forward).
-		 */
-		for (k = 0; k < b.n; k++) {
-			ret = run_cluster(&b, b.cl[k], spikes, &n_sp,
-					  sizeof(spikes) / sizeof(spikes[0]));
-			if (ret)
-				goto out;
-		}
-		/* 5. the class */
-		for (k = 0; k < N_CLASSES; k++)
-			first[k] = UINT32_MAX;
-		for (s = 0; s < n_sp; s++) {
-			uint64_t e = le64toh(spikes[s]);
-			unsigned int core = snndev_event_core(e);
-			unsigned int idx = snndev_event_index(e);
-			uint32_t t = snndev_event_timestep(e);
-
-			if (core != b.out_core || idx >= N_CLASSES) {
-				ret = fail(EX_INPUT, "image %zu: a spike of core %u neuron %u, not an output neuron (core %u, neurons 0..%d)",
-					   i, core, idx, b.out_core,
-					   N_CLASSES - 1);
-				goto out;
-			}
-			if (!count[idx]++)
-				first[idx] = t;
-			if (df)
-				fprintf(df, "%zu %u %u\n", i, t,
-					core * b.npc + idx);
-		}
-		pred[i] = decide(count, first);
-		correct += pred[i] == img[i].label;
-		out_spikes += n_sp;
-		lat[i] = now() - t0;
-		progress(&pg, i + 1, n_img, correct);
+		lat[i] = now() - t;
+		sum += lat[i];
+		r.out += n_out;
+		r.correct += r.pred[i] == img[i].label;
+		progress(&pg, i + 1, r.n, r.correct);
 	}
-	t_all = now() - t_start;
+	r.seconds = now() - t0;
 	progress_done(&pg);
 
-	/* spikes per layer from the clusters' counters */
+	/* latency percentiles; spikes per layer from the counters */
+	qsort(lat, r.n, sizeof(*lat), cmp_double);
+	r.p50 = percentile(lat, r.n, 0.50);
+	r.p99 = percentile(lat, r.n, 0.99);
+	r.mean = sum / r.n;
 	for (k = 0; k < b.n; k++)
 		if ((ret = counters(&b, k, c1[k])))
 			goto out;
 #define D(k, c) (c1[k][c] - c0[k][c])
-	in_events = D(0, SNNDEV_CNT_IN_EVENTS);
-	hidden = D(0, SNNDEV_CNT_SPIKES) - (b.n == 1 ? out_spikes : 0);
+	r.in_events = D(0, SNNDEV_CNT_IN_EVENTS);
+	/* cluster 0's spikes: the hidden layer (and the output layer) */
+	r.hidden = D(0, SNNDEV_CNT_SPIKES) - (b.n == 1 ? r.out : 0);
 	for (k = 0; k < b.n; k++) {
-		late += D(k, SNNDEV_CNT_LATE_EVENTS);
-		drops += D(k, SNNDEV_CNT_DROPS);
+		r.late += D(k, SNNDEV_CNT_LATE_EVENTS);
+		r.drops += D(k, SNNDEV_CNT_DROPS);
 	}
 	if (b.n == 2)
-		routed = D(1, SNNDEV_CNT_ROUTED_IN);
+		r.routed = D(1, SNNDEV_CNT_ROUTED_IN);
 #undef D
-	if (df && (fflush(df) || ferror(df))) {
-		ret = fail(EX_DEVICE, "%s: write error", dump);
-		goto out;
-	}
-
-	{
-		double acc = 100.0 * correct / n_img, *sorted = lat;
-		double p50, p99, mean = 0;
-		const char *name1 = b.n == 2 ? snndev_unit_devnode(b.cl[1]) : "";
-
-		for (i = 0; i < n_img; i++)
-			mean += lat[i] / n_img;
-		qsort(sorted, n_img, sizeof(*sorted), cmp_double);
-		p50 = percentile(sorted, n_img, 0.50);
-		p99 = percentile(sorted, n_img, 0.99);
-		if (json) {
-			printf("{\"network\": ");
-			json_str(argv[optind]);
-			printf(", \"clusters\": [");
-			json_str(snndev_unit_devnode(b.cl[0]));
-			if (b.n == 2) {
-				printf(", ");
-				json_str(name1);
-				printf("], \"router\": ");
-				json_str(snndev_unit_devnode(b.router));
-				printf(", \"route_delay\": %u, ", b.delay);
-			} else {
-				printf("], ");
-			}
-			printf("\"timesteps_per_image\": %u, \"images\": %zu, \"correct\": %zu, \"accuracy\": %.4f, "
-			       "\"latency_ms\": {\"p50\": %.4f, \"p99\": %.4f, \"mean\": %.4f}, "
-			       "\"seconds\": %.4f, \"images_per_sec\": %.2f, \"events_per_sec\": %.0f, "
-			       "\"input_events\": %llu, \"hidden_spikes\": %llu, \"output_spikes\": %llu, "
-			       "\"routed_events\": %llu, \"late_events\": %llu, \"dropped_events\": %llu, \"predicted\": [",
-			       b.steps, n_img, correct, acc, p50 * 1e3,
-			       p99 * 1e3, mean * 1e3, t_all, n_img / t_all,
-			       in_events / t_all, in_events, hidden, out_spikes,
-			       routed, late, drops);
-			for (i = 0; i < n_img; i++)
-				printf("%s%d", i ? ", " : "", pred[i]);
-			printf("]}\n");
-		} else {
-			printf("%zu images on %s%s%s%s (%s, %u timesteps each)\n",
-			       n_img, snndev_unit_devnode(b.cl[0]),
-			       b.n == 2 ? " + " : "", name1,
-			       b.n == 2 ? " through a routing unit" : "",
-			       argv[optind], b.steps);
-			printf("  accuracy        %6.2f %%  (%zu of %zu)\n", acc,
-			       correct, n_img);
-			printf("  latency p50     %8.3f ms per image\n", p50 * 1e3);
-			printf("  latency p99     %8.3f ms per image\n", p99 * 1e3);
-			printf("  images/s        %8.1f\n", n_img / t_all);
-			printf("  events/s        %8.0f  (input events into the board)\n",
-			       in_events / t_all);
-			printf("  spikes/image    input %.1f, hidden %.1f, output %.1f",
-			       (double)in_events / n_img, (double)hidden / n_img,
-			       (double)out_spikes / n_img);
-			if (b.n == 2)
-				printf(", routed %.1f", (double)routed / n_img);
-			printf("\n");
-		}
-		if (late || drops)
-			fprintf(stderr, "%s: warning: %llu late and %llu dropped events: the output may differ from the engine's\n",
-				prog, late, drops);
-	}
+	if (r.late || r.drops)
+		fprintf(stderr, "%s: warning: %llu late and %llu dropped events: the output may differ from the engine's\n",
+			prog, r.late, r.drops);
+	if (json)
+		print_json(&b, argv[optind], &r);
+	else
+		print_text(&b, argv[optind], &r);
 	ret = fflush(stdout) ? fail(EX_DEVICE, "write error") : EX_OK;
 out:
 	progress_done(&pg);
@@ -764,6 +799,6 @@ out:
 	snndev_net_free(net);
 	free(img);
 	free(lat);
-	free(pred);
+	free(r.pred);
 	return ret;
 }

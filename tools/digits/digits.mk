@@ -10,8 +10,9 @@
 #                        (the same bytes: git diff shows nothing)
 #   make digits-verify   every held-out image through snn-sim, single
 #                        cluster and split, against the script's mirror
-#   make digits-demo     (sudo) the classifier on the emulated board in a
-#                        VM, from nothing: scripts/demo.sh; `make demo`
+#   make demo            (sudo) the classifier on the emulated board in a
+#                        VM, from nothing: scripts/demo.sh (IMAGES=N: the
+#                        first N held-out images); also make digits-demo
 #
 #   $(B)/tools/digits-classify          the classifier (classify.c), on
 #                                       the shared libsnndev with an rpath,
@@ -61,4 +62,4 @@ $(DIGITS_REF)/expected.txt: $(B)/host/snn-sim tools/digits/train.py \
 		--snn-sim $(B)/host/snn-sim
 
 demo digits-demo:
-	@scripts/demo.sh
+	@scripts/demo.sh $(IMAGES)
