@@ -35,8 +35,8 @@ DIGITS_REF	:= $(B)/digits/ref-$(DIGITS_REF_IMAGES)
 digits-train: $(SNNCTL)
 	@$(DIGITS_PY) --snnctl $(SNNCTL)
 
-digits-verify: $(B)/host/snn-sim
-	@$(DIGITS_PY) --verify --snn-sim $(B)/host/snn-sim
+digits-verify: $(B)/host/snn-sim $(SNNCTL)
+	@$(DIGITS_PY) --verify --snn-sim $(B)/host/snn-sim --snnctl $(SNNCTL)
 
 ifneq ($(LIBSNNDEV_SO),)
 TOOLS_HOST_TARGETS += $(DIGITS_CLASSIFY)
