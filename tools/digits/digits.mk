@@ -63,3 +63,14 @@ $(DIGITS_REF)/expected.txt: $(B)/host/snn-sim tools/digits/train.py \
 
 demo digits-demo:
 	@scripts/demo.sh $(IMAGES)
+
+# host test of the command line, no device (make check-host)
+$(B)/host/test-digits-classify: tools/digits/tests/test_classify.sh \
+				$(DIGITS_CLASSIFY)
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+
+ifneq ($(LIBSNNDEV_SO),)
+HOST_TEST_TARGETS += $(B)/host/test-digits-classify
+endif
