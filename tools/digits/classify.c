@@ -348,6 +348,10 @@ static int board_open(struct board *b, const struct snndev_net *net,
 		if (ret)
 			return ret;
 		for (i = 0; i < nr; i++) {
+			/* feed-forward: part 0 runs before part 1 */
+			if (r[i].src_part != 0 || r[i].dst_part != 1)
+				return fail(EX_INPUT, "route %zu goes from part %u to part %u: only part 0 to part 1 (hidden to output) is run in order",
+					    i, r[i].src_part, r[i].dst_part);
 			ret = snndev_route_add(b->router, b->cl[r[i].src_part],
 					       r[i].src_core, r[i].src_neuron,
 					       b->cl[r[i].dst_part],
