@@ -18,6 +18,9 @@
 #   make check-style    checkpatch + sparse on the driver and uapi header
 #   make check-uapi     uapi struct layout (holes, padding, 32/64-bit)
 #   make bench-engine   neuron-engine microbenchmark (not part of check)
+#   make bench      the board's performance figures in a VM: queues,
+#                   round trips, inference cost, isolation, the engine
+#                   (not part of check; docs/performance.md)
 #   make install    libsnndev, headers, pkg-config file, snnctl, man page,
 #                   bash completion, udev rules (DESTDIR=, PREFIX=/usr/local)
 #   make uninstall  remove what make install installed
@@ -62,6 +65,7 @@ include qemu-model/engine/engine.mk
 include libsnndev/libsnndev.mk
 include tools/tools.mk
 include tools/digits/digits.mk
+include tools/bench/bench.mk
 include udev/udev.mk
 include selftests/selftests.mk
 include selftests/lib/lib.mk

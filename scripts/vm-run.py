@@ -31,6 +31,8 @@ Serial ports:
            UNPLUG <id>               -> device_del, wait for DEVICE_DELETED
            PLUG <driver,id=..,bus=..,props>  -> device_add
            QMP <json>                -> any QMP command, OK <return json>
+           CPUTIME                   -> the QEMU process's CPU time, all
+                                        threads: OK {"cpu_ns": N, ...}
          Replies are "OK <json>" or "ERR <message>".
 
 Each --device gets its own pcie-root-port (id rpN, at 00:(2+N).0, so the
@@ -519,8 +521,10 @@ def connect_unix(path, timeout):
 class Agent(threading.Thread):
     """Serves the guest's ttyS2 requests."""
 
-    def __init__(self, sock_path, qmp_path, logf, unplug_timeout):
+    def __init__(self, sock_path, qmp_path, logf, unplug_timeout,
+                 qemu_pid=None):
         super().__init__(daemon=True)
+        self.qemu_pid = qemu_pid
         self.sock_path = sock_path
         self.qmp_path = qmp_path
         self.logf = logf
@@ -565,6 +569,26 @@ class Agent(threading.Thread):
                 except OSError:
                     return
 
+    def cputime(self):
+        """CPU time of the QEMU process (every thread: the emulated CPUs,
+        the board's workers), user + system: ns from its CPU-time clock,
+        and utime/stime in seconds from /proc (clock-tick resolution)."""
+        if not self.qemu_pid:
+            raise OSError('QEMU process unknown')
+        out = {}
+        with open('/proc/%d/stat' % self.qemu_pid) as f:
+            st = f.read().rsplit(')', 1)[1].split()
+        hz = os.sysconf('SC_CLK_TCK')
+        out['utime_s'] = int(st[11]) / hz
+        out['stime_s'] = int(st[12]) / hz
+        try:
+            # the process CPU-time clock of another process:
+            # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+            out['cpu_ns'] = time.clock_gettime_ns(((~self.qemu_pid) << 3) | 2)
+        except (OSError, AttributeError):
+            out['cpu_ns'] = int((out['utime_s'] + out['stime_s']) * 1e9)
+        return out
+
     def handle(self, line):
         cmd, _, arg = line.partition(' ')
         cmd = cmd.upper()
@@ -572,6 +596,8 @@ class Agent(threading.Thread):
         try:
             if cmd == 'PING':
                 return 'OK "pong"'
+            if cmd == 'CPUTIME':
+                return 'OK ' + json.dumps(self.cputime())
             if cmd == 'UNPLUG':
                 if not arg:
                     return 'ERR UNPLUG needs a device id'
@@ -898,7 +924,8 @@ def main():
     proc = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=qlog,
                             stderr=subprocess.STDOUT, start_new_session=True)
     agent_log = open(os.path.join(logdir, 'agent.log'), 'w')
-    agent = Agent(agent_sock, qmp_sock, agent_log, args.unplug_timeout)
+    agent = Agent(agent_sock, qmp_sock, agent_log, args.unplug_timeout,
+                  qemu_pid=proc.pid)
     agent.start()
 
     timed_out = False
