@@ -213,7 +213,7 @@ def main():
 
 
 def gnuplot(out, name, script):
-    gp = os.path.join(out, name + '.gp')
+    gp = os.path.abspath(os.path.join(out, name + '.gp'))
     with open(gp, 'w') as f:
         f.write(script)
     if not shutil.which('gnuplot'):
@@ -271,11 +271,12 @@ set style fill solid 0.8 border -1
 set boxwidth 0.9
 set ylabel "p99 latency per image (ms)"
 set yrange [0:*]
+set offsets 0, 0, graph 0.15, 0
 set grid ytics
 set key top left
 plot "perf-d.dat" using 2:xtic(1) title "alone", \\
      "" using 3 title "four processes at once", \\
-     "" using 0:($3*1.04):(sprintf("%%.2fx", $4)) with labels offset 4,0.5 notitle
+     "" using ($0+0.18):($3):(sprintf("%.2fx", $4)) with labels offset 0,0.8 notitle
 ''')
 
 
