@@ -135,7 +135,14 @@ static int snn_pci_load_start(struct snn_board *b, unsigned int cl,
 	if (!l)
 		return -ENOMEM;
 	l->len = len;
-	l->cpu = dma_alloc_coherent(&p->pdev->dev, len, &l->dma, GFP_KERNEL);
+	/*
+	 * The device reads the image from one contiguous buffer: without CMA
+	 * that is at most MAX_ORDER pages (4 MiB on x86).  A bigger image
+	 * fails with -ENOMEM, which user space sees, not a page allocator
+	 * warning in the log.
+	 */
+	l->cpu = dma_alloc_coherent(&p->pdev->dev, len, &l->dma,
+				    GFP_KERNEL | __GFP_NOWARN);
 	if (!l->cpu) {
 		kfree(l);
 		return -ENOMEM;

@@ -367,6 +367,9 @@ static void test_load(void)
 	CHECK_ERR(snndev_unit_load(u, net, 0), -ENODEV,
 		  fmt("%s: SNN_IOC_LOAD: the board was reset or removed, or does not answer: close the unit and open it again (ENODEV)",
 		      node("snn0.1")));
+	mock.load_ret = -ENOMEM;
+	CHECK_EQ(snndev_unit_load(u, net, 0), -ENOMEM);
+	CHECK(strstr(snndev_errmsg(), "loading part 0: the kernel has no memory for the network image"));
 	mock.load_ret = -ETIMEDOUT;
 	CHECK_EQ(snndev_unit_load(u, net, 0), -ETIMEDOUT);
 	CHECK(strstr(snndev_errmsg(), "did not finish within 30 s"));
