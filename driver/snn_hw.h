@@ -70,6 +70,7 @@
 #define SNN_FEAT_DOORBELL_BAR		(1u << 0)
 #define SNN_FEAT_ROUTERS		(1u << 1)
 #define SNN_FEAT_OUT_DROP		(1u << 2)
+#define SNN_FEAT_LOAD_SG		(1u << 3)	/* SNN_CL_LOAD_SG */
 #define SNN_FEAT_FAULT_INJECT		(1u << 31)	/* test boards only */
 #define SNN_REG_SCRATCH			0x050	/* RW: no side effect */
 #define SNN_REG_SYN_MEM_BITS		0x054	/* RO: synapse memory bits/core */
@@ -126,11 +127,32 @@
 #define SNN_CL_IRQ_STALL		(1u << 6)
 #define SNN_CL_CONFIG			0x024	/* RW: SNN_CL_CFG_* */
 #define SNN_CL_CFG_OUT_DROP		(1u << 0)	/* drop, count, no stall */
-#define SNN_CL_LOAD_ADDR_LO		0x030	/* RW: network image DMA addr */
+#define SNN_CL_LOAD_ADDR_LO		0x030	/* RW: image (or SG list) addr */
 #define SNN_CL_LOAD_ADDR_HI		0x034
 #define SNN_CL_LOAD_LEN			0x038	/* RW: image length, bytes */
-#define SNN_CL_LOAD_CMD			0x03c	/* WO: SNN_CL_LOAD_START */
-#define SNN_CL_LOAD_START		1u
+#define SNN_CL_LOAD_CMD			0x03c	/* WO: SNN_CL_LOAD_* */
+#define SNN_CL_LOAD_START		(1u << 0)
+#define SNN_CL_LOAD_SG			(1u << 1)	/* with START: ADDR = list */
+#define SNN_CL_LOAD_SG_N		0x040	/* RW: SG list entries */
+
+/*
+ * Scatter-gather load list (SNN_FEAT_LOAD_SG): SNN_CL_LOAD_SG_N entries of
+ * SNN_SG_DESC_SIZE bytes, little-endian, at SNN_CL_LOAD_ADDR (aligned to
+ * SNN_SG_LIST_ALIGN).  Entry i holds bytes [sum of earlier lengths, + len)
+ * of the image.  Every entry's address is aligned to SNN_SG_CHUNK_ALIGN;
+ * every length is > 0 and, except the last entry's, a multiple of
+ * SNN_SG_CHUNK_ALIGN; the lengths add up to SNN_CL_LOAD_LEN.
+ */
+#define SNN_SG_DESC_SIZE		16
+#define SNN_SG_D_ADDR			0	/* u64: bus address of the chunk */
+#define SNN_SG_D_LEN			8	/* u32: bytes */
+#define SNN_SG_D_FLAGS			12	/* u32: 0 */
+#define SNN_SG_MAX_ENTRIES		16384	/* 64 MiB in 4 KiB chunks */
+#define SNN_SG_LIST_ALIGN		16
+#define SNN_SG_CHUNK_ALIGN		4096
+/* SNN_E_LOAD_SG info other than a byte offset in the list: */
+#define SNN_SG_INFO_COUNT		0x80000001u	/* bad SNN_CL_LOAD_SG_N */
+#define SNN_SG_INFO_LIST_ALIGN		0x80000002u	/* list misaligned */
 
 /* 64-bit counters, cleared by SNN_CL_CTRL_RESET. */
 #define SNN_CL_CNT_BASE			0x080
@@ -206,7 +228,8 @@
 #define SNN_E_RT_EXISTS			17
 #define SNN_E_RT_NOENT			18
 #define SNN_E_RT_RANGE			19
-#define SNN_E_NUM			20
+#define SNN_E_LOAD_SG			20	/* info: offset in the list */
+#define SNN_E_NUM			21
 
 /* ---- Queue ring layout in host memory ---------------------------------- */
 /*

@@ -76,6 +76,8 @@ typedef struct SnnCluster {
     uint32_t timestep, remaining;
     uint64_t load_addr;
     uint32_t load_len;
+    uint32_t load_sg_n;         /* SNN_CL_LOAD_SG_N */
+    bool load_sg;               /* the requested load uses the SG list */
     bool load_req, hung, quit;
     uint32_t reset_req;
     uint64_t cnt[SNN_CNT_NUM];
@@ -287,6 +289,8 @@ static void snn_cl_do_reset(SnnCluster *cl)
         cl->config = 0;
         cl->load_addr = 0;
         cl->load_len = 0;
+        cl->load_sg_n = 0;
+        cl->load_sg = false;
         memset(cl->cnt, 0, sizeof(cl->cnt));
         memset(cl->inq, 0, sizeof(cl->inq));
         memset(cl->outq, 0, sizeof(cl->outq));
@@ -334,12 +338,81 @@ static void snn_cl_limits(SnnBoard *b, struct snn_limits *lim)
     lim->out_queues = b->conf.out_queues;
 }
 
+/*
+ * Worker, no lock held: fetch a @len byte image into @img through the
+ * scatter-gather list of @n entries at @list (docs/hardware.md 6.10).  The
+ * whole list is read and checked before any chunk is: a bad list is
+ * SNN_E_LOAD_SG with *info the byte offset of the bad field in the list.
+ * Returns SNN_E_NONE or the error code.
+ */
+static uint32_t snn_cl_read_sg(SnnCluster *cl, uint64_t list, uint32_t n,
+                               uint8_t *img, uint32_t len, uint32_t *info)
+{
+    uint64_t sum = 0;
+    uint32_t code = SNN_E_NONE, i;
+    uint8_t *d;
+
+    /* n <= SNN_SG_MAX_ENTRIES (checked at LOAD_CMD): at most 256 KiB */
+    d = g_try_malloc((size_t)n * SNN_SG_DESC_SIZE);
+    if (!d) {
+        return SNN_E_IMG_CAPACITY;
+    }
+    if (!snn_cl_dma(cl, false, list, d, (uint64_t)n * SNN_SG_DESC_SIZE)) {
+        g_free(d);
+        return SNN_E_DMA;
+    }
+    for (i = 0; i < n && code == SNN_E_NONE; i++) {
+        const uint8_t *e = d + (size_t)i * SNN_SG_DESC_SIZE;
+        uint64_t a = ldq_le_p(e + SNN_SG_D_ADDR);
+        uint32_t l = ldl_le_p(e + SNN_SG_D_LEN);
+        uint32_t off = i * SNN_SG_DESC_SIZE;
+
+        code = SNN_E_LOAD_SG;
+        if ((a & (SNN_SG_CHUNK_ALIGN - 1)) || (l && a + l - 1 < a)) {
+            *info = off + SNN_SG_D_ADDR;
+        } else if (!l || (i + 1 < n && (l & (SNN_SG_CHUNK_ALIGN - 1)))) {
+            *info = off + SNN_SG_D_LEN;
+        } else if (ldl_le_p(e + SNN_SG_D_FLAGS)) {
+            *info = off + SNN_SG_D_FLAGS;
+        } else if (sum + l > len) {
+            *info = off + SNN_SG_D_LEN;
+        } else {
+            code = SNN_E_NONE;
+            sum += l;
+        }
+    }
+    if (code == SNN_E_NONE && sum < len) {
+        code = SNN_E_LOAD_SG;
+        *info = n * SNN_SG_DESC_SIZE;
+    }
+    /* the list is good: the chunks, in list order */
+    for (i = 0, sum = 0; i < n && code == SNN_E_NONE; i++) {
+        const uint8_t *e = d + (size_t)i * SNN_SG_DESC_SIZE;
+        uint32_t l = ldl_le_p(e + SNN_SG_D_LEN);
+
+        if (snn_cl_abort(cl)) {
+            /* never reported: the caller sees the reset and drops it */
+            code = SNN_E_BUSY;
+            break;
+        }
+        if (!snn_cl_dma(cl, false, ldq_le_p(e + SNN_SG_D_ADDR), img + sum,
+                        l)) {
+            code = SNN_E_DMA;
+        }
+        sum += l;
+    }
+    g_free(d);
+    return code;
+}
+
 /* Worker, cl->lock held on entry and exit. */
 static void snn_cl_do_load(SnnCluster *cl)
 {
     SnnBoard *b = cl->board;
     uint64_t addr = cl->load_addr;
     uint32_t len = cl->load_len;
+    uint32_t sg_n = cl->load_sg_n;
+    bool sg = cl->load_sg;
     struct snn_limits lim;
     struct snn_img_error err = { 0 };
     struct snn_net *net = NULL;
@@ -354,17 +427,28 @@ static void snn_cl_do_load(SnnCluster *cl)
     img = g_try_malloc(len);
     if (!img) {
         code = SNN_E_IMG_CAPACITY;
+    } else if (sg) {
+        code = snn_cl_read_sg(cl, addr, sg_n, img, len, &info);
+        if (code == SNN_E_LOAD_SG) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "%s: cluster %u: bad load list: info %#x\n",
+                          b->name, cl->idx, info);
+        }
     } else if (!snn_cl_dma(cl, false, addr, img, len)) {
         code = SNN_E_DMA;
-    } else if (snn_net_load(img, len, &lim, &net, &err)) {
-        code = err.code;
-        info = err.offset;
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: cluster %u: network image: %s\n",
-                      b->name, cl->idx, err.msg);
-    } else {
-        eng = snn_engine_new(net);
-        if (!eng) {
-            code = SNN_E_IMG_CAPACITY;
+    }
+    if (code == SNN_E_NONE) {
+        if (snn_net_load(img, len, &lim, &net, &err)) {
+            code = err.code;
+            info = err.offset;
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "%s: cluster %u: network image: %s\n",
+                          b->name, cl->idx, err.msg);
+        } else {
+            eng = snn_engine_new(net);
+            if (!eng) {
+                code = SNN_E_IMG_CAPACITY;
+            }
         }
     }
     g_free(img);
@@ -906,6 +990,9 @@ static uint32_t snn_cl_read(SnnCluster *cl, hwaddr off)
     case SNN_CL_LOAD_LEN:
         v = cl->load_len;
         break;
+    case SNN_CL_LOAD_SG_N:
+        v = cl->load_sg_n;
+        break;
     default:
         break;
     }
@@ -992,6 +1079,7 @@ static void snn_cl_write(SnnCluster *cl, hwaddr off, uint32_t val)
 {
     SnnBoard *b = cl->board;
     bool busy = cl->status & (SNN_CL_ST_LOADING | SNN_CL_ST_RESETTING);
+    bool sg;
 
     if (off >= SNN_CL_INQ(0) && off < SNN_CL_INQ(b->conf.in_queues)) {
         snn_q_write(cl, false, (off - SNN_CL_INQ(0)) / 0x20, off & 0x1f, val);
@@ -1048,21 +1136,34 @@ static void snn_cl_write(SnnCluster *cl, hwaddr off, uint32_t val)
     case SNN_CL_LOAD_LEN:
         cl->load_len = val;
         break;
+    case SNN_CL_LOAD_SG_N:
+        if (b->conf.load_sg) {
+            cl->load_sg_n = val;
+        }
+        break;
     case SNN_CL_LOAD_CMD:
         if (!(val & SNN_CL_LOAD_START)) {
             break;
         }
+        /* without SNN_FEAT_LOAD_SG the SG bit is reserved: ignored */
+        sg = b->conf.load_sg && (val & SNN_CL_LOAD_SG);
         if (busy || (cl->status & SNN_CL_ST_RUNNING)) {
             snn_cl_error(cl, SNN_E_BUSY, 0);
         } else if (cl->load_len < SNN_IMG_HDR_SIZE) {
             snn_cl_error(cl, SNN_E_IMG_LENGTH, SNN_IMG_HDR_SIZE);
         } else if (cl->load_len > SNN_IMG_MAX_LEN) {
             snn_cl_error(cl, SNN_E_IMG_LENGTH, SNN_IMG_MAX_LEN);
+        } else if (sg && (!cl->load_sg_n ||
+                          cl->load_sg_n > SNN_SG_MAX_ENTRIES)) {
+            snn_cl_error(cl, SNN_E_LOAD_SG, SNN_SG_INFO_COUNT);
+        } else if (sg && (cl->load_addr & (SNN_SG_LIST_ALIGN - 1))) {
+            snn_cl_error(cl, SNN_E_LOAD_SG, SNN_SG_INFO_LIST_ALIGN);
         } else {
             cl->status &= ~SNN_CL_ST_ERROR;
             cl->error = SNN_E_NONE;
             cl->error_info = 0;
             cl->status |= SNN_CL_ST_LOADING;
+            cl->load_sg = sg;
             cl->load_req = true;
             qemu_cond_broadcast(&cl->cond);
         }
@@ -1206,6 +1307,9 @@ static uint32_t snn_global_read(SnnBoard *b, hwaddr off)
         v = SNN_FEAT_DOORBELL_BAR | SNN_FEAT_OUT_DROP;
         if (c->routers) {
             v |= SNN_FEAT_ROUTERS;
+        }
+        if (c->load_sg) {
+            v |= SNN_FEAT_LOAD_SG;
         }
         if (c->fault_injection) {
             v |= SNN_FEAT_FAULT_INJECT;

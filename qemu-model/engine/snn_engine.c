@@ -870,6 +870,7 @@ const char *snn_img_error_name(uint32_t code)
 		[SNN_E_RT_EXISTS] = "SNN_E_RT_EXISTS",
 		[SNN_E_RT_NOENT] = "SNN_E_RT_NOENT",
 		[SNN_E_RT_RANGE] = "SNN_E_RT_RANGE",
+		[SNN_E_LOAD_SG] = "SNN_E_LOAD_SG",
 	};
 
 	if (code < sizeof(names) / sizeof(names[0]) && names[code])

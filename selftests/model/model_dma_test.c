@@ -741,6 +741,199 @@ TEST_F(model, dma_error_reported)
 	free(img);
 }
 
+/* ---- scatter-gather loads (SNN_FEAT_LOAD_SG, docs/hardware.md 6.10) ---- */
+
+#define OFF_SG_LIST	0x0f0000	/* list area (64 KiB) in the image area */
+#define SG_CHUNK	4096
+
+struct sgent {
+	uint64_t addr;
+	uint32_t len, flags;
+};
+
+/*
+ * Scatter img over the image area in SG_CHUNK pieces placed last first,
+ * describe them in order in e[]; returns the number of entries.
+ */
+static unsigned int sg_scatter(struct board *b, const void *img, size_t len,
+			       struct sgent *e)
+{
+	unsigned int n = (len + SG_CHUNK - 1) / SG_CHUNK, i;
+
+	for (i = 0; i < n; i++) {
+		size_t off = OFF_IMG + (size_t)(n - 1 - i) * SG_CHUNK;
+		size_t l = len - (size_t)i * SG_CHUNK;
+
+		if (l > SG_CHUNK)
+			l = SG_CHUNK;
+		memcpy(b->mem + off, (const uint8_t *)img + i * SG_CHUNK, l);
+		e[i].addr = b->pa + off;
+		e[i].len = l;
+		e[i].flags = 0;
+	}
+	return n;
+}
+
+/* Write the list (little-endian, like the x86 guest) and start the load. */
+static uint32_t load_sg(struct board *b, unsigned int c, const struct sgent *e,
+			unsigned int n, uint64_t list_off, uint32_t len)
+{
+	uint8_t *l = b->mem + OFF_SG_LIST;
+	uint64_t list = b->pa + OFF_SG_LIST + list_off;
+	unsigned int i;
+
+	for (i = 0; i < n && i < 4096; i++) {
+		memcpy(l + 16 * i + SNN_SG_D_ADDR, &e[i].addr, 8);
+		memcpy(l + 16 * i + SNN_SG_D_LEN, &e[i].len, 4);
+		memcpy(l + 16 * i + SNN_SG_D_FLAGS, &e[i].flags, 4);
+	}
+	__sync_synchronize();
+	cwr(b, c, SNN_CL_LOAD_ADDR_LO, (uint32_t)list);
+	cwr(b, c, SNN_CL_LOAD_ADDR_HI, list >> 32);
+	cwr(b, c, SNN_CL_LOAD_LEN, len);
+	cwr(b, c, SNN_CL_LOAD_SG_N, n);
+	cwr(b, c, SNN_CL_LOAD_CMD, SNN_CL_LOAD_START | SNN_CL_LOAD_SG);
+	if (wait_status(b, c, SNN_CL_ST_LOADING, 0))
+		return 0xdead;
+	if (crd(b, c, SNN_CL_STATUS) & SNN_CL_ST_ERROR)
+		return crd(b, c, SNN_CL_ERROR);
+	return (crd(b, c, SNN_CL_STATUS) & SNN_CL_ST_LOADED) ? 0 : 0xbad;
+}
+
+/* An image in scattered pages runs exactly like the engine says. */
+TEST_F(model, sg_load_runs)
+{
+	struct board *b = &self->b;
+	const unsigned int steps = 40, nin = 400;
+	static uint64_t in[400], want[RING_MAX];
+	static struct sgent e[64];
+	size_t len, nwant, i;
+	unsigned int n;
+	void *img = make_net(11, 4, 64, 64, &len);
+
+	if (!(rd(b, SNN_REG_FEATURES) & SNN_FEAT_LOAD_SG))
+		SKIP(free(img); return, "board without SNN_FEAT_LOAD_SG");
+	ASSERT_NE(NULL, img);
+	ASSERT_LT(3 * SG_CHUNK, len);
+	make_input(in, nin, steps, 4, 64);
+	nwant = reference(img, len, in, nin, steps, want, RING_MAX);
+	ASSERT_NE((size_t)-1, nwant);
+	n = sg_scatter(b, img, len, e);
+	TH_LOG("%zu byte image in %u chunks, %zu spikes expected", len, n,
+	       nwant);
+	ASSERT_EQ(0, load_sg(b, 0, e, n, 0, len));
+	EXPECT_EQ(n, crd(b, 0, SNN_CL_LOAD_SG_N));
+	setup_queue(b, 0, 0, 12);
+	setup_queue(b, 0, 1, 14);
+	memcpy(ring(b, 0, 0), in, sizeof(in));
+	db(b, 0, SNN_DB_INQ(0), nin);
+	cwr(b, 0, SNN_CL_RUN, steps);
+	ASSERT_EQ(0, wait_status(b, 0, SNN_CL_ST_RUNNING, 0));
+	ASSERT_EQ(0, crd(b, 0, SNN_CL_STATUS) & SNN_CL_ST_ERROR);
+	ASSERT_EQ(nwant, wbval(b, 0, 1));
+	for (i = 0; i < nwant; i++)
+		if (ring(b, 0, 1)[i] != want[i])
+			break;
+	EXPECT_EQ(nwant, i);
+	/* one entry for the whole image is a contiguous load */
+	ASSERT_EQ(0, reset_cluster(b, 0));
+	memcpy(b->mem + OFF_IMG, img, len);
+	e[0].addr = b->pa + OFF_IMG;
+	e[0].len = len;
+	EXPECT_EQ(0, load_sg(b, 0, e, 1, 0, len));
+	free(img);
+}
+
+/* Every check of the list, with the code and info hardware.md names. */
+TEST_F(model, sg_bad_lists)
+{
+	struct board *b = &self->b;
+	static struct sgent good[64], e[64];
+	size_t len;
+	unsigned int n, k;
+	void *img = make_net(12, 4, 64, 64, &len);
+	struct {
+		const char *what;
+		unsigned int entry;	/* entry to change */
+		int field;		/* 0 addr, 1 len, 2 flags, -1 none */
+		uint64_t val;
+		int dn;			/* change of the entry count */
+		uint64_t list_off;
+		uint32_t code, info;	/* info ~0: 16 * entry + field */
+	} c[] = {
+		{ "no entries", 0, -1, 0, -1000, 0, SNN_E_LOAD_SG,
+		  SNN_SG_INFO_COUNT },
+		{ "too many entries", 0, -1, 0, SNN_SG_MAX_ENTRIES, 0,
+		  SNN_E_LOAD_SG, SNN_SG_INFO_COUNT },
+		{ "list misaligned", 0, -1, 0, 0, 8, SNN_E_LOAD_SG,
+		  SNN_SG_INFO_LIST_ALIGN },
+		{ "chunk misaligned", 1, 0, 0x800, 0, 0, SNN_E_LOAD_SG, ~0u },
+		{ "empty chunk", 0, 1, 0, 0, 0, SNN_E_LOAD_SG, ~0u },
+		{ "odd middle chunk", 1, 1, SG_CHUNK - 8, 0, 0, SNN_E_LOAD_SG,
+		  ~0u },
+		{ "flags", 2, 2, 1, 0, 0, SNN_E_LOAD_SG, ~0u },
+		{ "longer than LOAD_LEN", 3, 1, SG_CHUNK, 0, 0, SNN_E_LOAD_SG,
+		  ~0u },
+		{ "shorter than LOAD_LEN", 0, -1, 0, -1, 0, SNN_E_LOAD_SG,
+		  16 * 3 },
+		{ "chunk not in memory", 1, 0, 0xf00000000000ull, 0, 0,
+		  SNN_E_DMA, 0 },
+	};
+
+	if (!(rd(b, SNN_REG_FEATURES) & SNN_FEAT_LOAD_SG))
+		SKIP(free(img); return, "board without SNN_FEAT_LOAD_SG");
+	n = sg_scatter(b, img, len, good);
+	ASSERT_EQ(4, n);
+	for (k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		unsigned int m = c[k].dn <= -(int)n ? 0 : n + c[k].dn;
+		uint32_t info = c[k].info;
+
+		memcpy(e, good, sizeof(e));
+		if (c[k].field == 0 && c[k].val < SG_CHUNK)
+			e[c[k].entry].addr += c[k].val;
+		else if (c[k].field == 0)
+			e[c[k].entry].addr = c[k].val;
+		else if (c[k].field == 1)
+			e[c[k].entry].len = c[k].val;
+		else if (c[k].field == 2)
+			e[c[k].entry].flags = c[k].val;
+		if (info == ~0u)
+			info = 16 * c[k].entry +
+			       (c[k].field == 0 ? SNN_SG_D_ADDR :
+				c[k].field == 1 ? SNN_SG_D_LEN :
+				SNN_SG_D_FLAGS);
+		wr(b, SNN_REG_ERR_STATUS, ~0u);
+		EXPECT_EQ(c[k].code, load_sg(b, 0, e, m, c[k].list_off, len))
+			TH_LOG("%s", c[k].what);
+		EXPECT_EQ(info, crd(b, 0, SNN_CL_ERROR_INFO))
+			TH_LOG("%s", c[k].what);
+		EXPECT_EQ(0, crd(b, 0, SNN_CL_STATUS) & SNN_CL_ST_LOADING);
+		if (c[k].code == SNN_E_DMA) {
+			uint64_t a = rd(b, SNN_REG_ERR_ADDR_LO) |
+				     (uint64_t)rd(b, SNN_REG_ERR_ADDR_HI) << 32;
+
+			EXPECT_NE(0, rd(b, SNN_REG_ERR_STATUS) & SNN_ERR_DMA);
+			EXPECT_EQ(c[k].val, a) TH_LOG("%s", c[k].what);
+		}
+		/* an accepted LOAD_CMD leaves the error state */
+		EXPECT_EQ(0, load_sg(b, 0, good, n, 0, len))
+			TH_LOG("good list after: %s", c[k].what);
+	}
+	/* an injected DMA fault: the list read is the first transfer */
+	if (b->fault) {
+		wr(b, SNN_REG_ERR_STATUS, ~0u);
+		wr(b, SNN_REG_FAULT_DMA, (0u << 16) | 1);
+		EXPECT_EQ(SNN_E_DMA, load_sg(b, 0, good, n, 0, len));
+		EXPECT_EQ(b->pa + OFF_SG_LIST,
+			  rd(b, SNN_REG_ERR_ADDR_LO) |
+			  (uint64_t)rd(b, SNN_REG_ERR_ADDR_HI) << 32);
+		EXPECT_EQ(0, load_sg(b, 0, good, n, 0, len));
+	}
+	/* the contiguous mode is unchanged next to it */
+	EXPECT_EQ(0, load(b, 0, img, len));
+	free(img);
+}
+
 /* All-ones reads, as after surprise removal, then back to normal. */
 TEST_F(model, all_ones_reads)
 {

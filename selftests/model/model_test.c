@@ -33,7 +33,7 @@ enum prop {
 	P_PROFILES, P_ROUTERS, P_RMASK0, P_RMASK1, P_RMASK2, P_RMASK3,
 	P_IN_QUEUES, P_OUT_QUEUES, P_QUEUE_LOG2, P_ROUTE_ENTRIES,
 	P_ROUTE_DELAY, P_ROUTE_FIFO, P_BOARD_ID, P_REVISION, P_RATED_EPS,
-	P_RATED_SPS, P_FAULT_INJECTION, P_NUM
+	P_RATED_SPS, P_FAULT_INJECTION, P_LOAD_SG, P_NUM
 };
 
 static const struct {
@@ -64,6 +64,7 @@ static const struct {
 	[P_RATED_EPS]	   = { "rated-eps",	    50000000, SNN_REG_RATED_EPS },
 	[P_RATED_SPS]	   = { "rated-sps",	    20000000, SNN_REG_RATED_SPS },
 	[P_FAULT_INJECTION] = { "x-fault-injection", 0,	      -1 },
+	[P_LOAD_SG]	   = { "load-sg",	    1,	      -1 },
 };
 
 /* -device keys that are not board properties */
@@ -127,7 +128,7 @@ static int parse_props(struct expect *e, const char *spec)
 			if (strcmp(tok, props[i].name))
 				continue;
 			known = 1;
-			if (i == P_FAULT_INJECTION) {
+			if (i == P_FAULT_INJECTION || i == P_LOAD_SG) {
 				if (parse_bool(eq, &e->v[i]))
 					ret = -1;
 			} else {
@@ -173,7 +174,8 @@ static uint32_t expected_rmask(const struct expect *e, unsigned int r)
 
 static uint32_t expected_features_mask(void)
 {
-	return SNN_FEAT_DOORBELL_BAR | SNN_FEAT_ROUTERS | SNN_FEAT_FAULT_INJECT;
+	return SNN_FEAT_DOORBELL_BAR | SNN_FEAT_ROUTERS | SNN_FEAT_LOAD_SG |
+	       SNN_FEAT_FAULT_INJECT;
 }
 
 static uint32_t expected_features(const struct expect *e)
@@ -182,6 +184,8 @@ static uint32_t expected_features(const struct expect *e)
 
 	if (e->v[P_ROUTERS])
 		f |= SNN_FEAT_ROUTERS;
+	if (e->v[P_LOAD_SG])
+		f |= SNN_FEAT_LOAD_SG;
 	if (e->v[P_FAULT_INJECTION])
 		f |= SNN_FEAT_FAULT_INJECT;
 	return f;
@@ -203,6 +207,8 @@ static long long reg_of(const struct snn_map *m, int i)
 		return SNN_QUEUES_OUT(q);
 	case P_FAULT_INJECTION:
 		return !!(snn_rd(m, SNN_REG_FEATURES) & SNN_FEAT_FAULT_INJECT);
+	case P_LOAD_SG:
+		return !!(snn_rd(m, SNN_REG_FEATURES) & SNN_FEAT_LOAD_SG);
 	default:
 		return -1;
 	}

@@ -45,13 +45,14 @@ int main(void)
 		q = snn_rd(&m, SNN_REG_QUEUES);
 		f = snn_rd(&m, SNN_REG_FEATURES);
 		nr = snn_rd(&m, SNN_REG_N_ROUTERS);
-		printf("board %s: id %u, revision %u, interface %u.%u, features:%s%s%s%s\n",
+		printf("board %s: id %u, revision %u, interface %u.%u, features:%s%s%s%s%s\n",
 		       bdfs[i], snn_rd(&m, SNN_REG_BOARD_ID),
 		       snn_rd(&m, SNN_REG_REVISION), SNN_VERSION_MAJOR(ver),
 		       SNN_VERSION_MINOR(ver),
 		       f & SNN_FEAT_DOORBELL_BAR ? " doorbell-bar" : "",
 		       f & SNN_FEAT_ROUTERS ? " routers" : "",
 		       f & SNN_FEAT_OUT_DROP ? " out-drop" : "",
+		       f & SNN_FEAT_LOAD_SG ? " load-sg" : "",
 		       f & SNN_FEAT_FAULT_INJECT ? " FAULT-INJECTION" : "");
 		printf("  %u clusters x %u cores x %u neurons = %llu neurons\n",
 		       cl, co, ne, (unsigned long long)cl * co * ne);
