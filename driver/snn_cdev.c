@@ -722,6 +722,8 @@ static long snn_ioc_info(struct snn_file *f, void *arg)
 		i->caps |= SNN_CAP_OUT_DROP;
 	if (c->features & SNN_FEAT_FAULT_INJECT)
 		i->caps |= SNN_CAP_FAULT_INJECT;
+	if (c->features & SNN_FEAT_LOAD_SG)
+		i->caps |= SNN_CAP_LOAD_SG;
 	i->node_type = u->type;
 	i->board = b->index;
 	i->unit = u->index;

@@ -34,10 +34,29 @@ struct snn_pci {
 	struct snn_pci_vec vec[SNN_MAX_CLUSTERS + 1];
 };
 
+/* One entry of a scatter-gather load list (snn_hw.h SNN_SG_*). */
+struct snn_sg_desc {
+	__le64 addr;
+	__le32 len;
+	__le32 flags;
+};
+
+struct snn_pci_chunk {
+	void *cpu;
+	dma_addr_t dma;
+};
+
+/*
+ * A network image handed to the device: one contiguous buffer (@cpu, @dma,
+ * @len bytes), or with SNN_FEAT_LOAD_SG @n coherent pages (the last one
+ * partly used) and the list that describes them in @cpu/@dma, @len bytes.
+ */
 struct snn_pci_load {
 	void *cpu;
 	dma_addr_t dma;
 	size_t len;
+	unsigned int n;
+	struct snn_pci_chunk *chunks;
 };
 
 static u32 snn_pci_rd(struct snn_board *b, u32 off)
@@ -126,43 +145,118 @@ static void snn_pci_queue_disable(struct snn_board *b, unsigned int cl,
 	snn_pci_wr(b, base + SNN_Q_CTRL, 0);
 }
 
+static void snn_pci_load_free(struct snn_pci *p, struct snn_pci_load *l)
+{
+	struct device *dev = &p->pdev->dev;
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->chunks[i].cpu)
+			dma_free_coherent(dev, PAGE_SIZE, l->chunks[i].cpu,
+					  l->chunks[i].dma);
+	kvfree(l->chunks);
+	if (l->cpu)
+		dma_free_coherent(dev, l->len, l->cpu, l->dma);
+	kfree(l);
+}
+
+/*
+ * The device reads the image from one contiguous buffer: without CMA that
+ * is at most MAX_ORDER pages (4 MiB on x86).  A bigger image fails with
+ * -ENOMEM, which user space sees, not a page allocator warning in the log.
+ */
+static int snn_pci_load_contig(struct snn_pci *p, struct snn_pci_load *l,
+			       const void *img, size_t len)
+{
+	l->len = len;
+	l->cpu = dma_alloc_coherent(&p->pdev->dev, len, &l->dma,
+				    GFP_KERNEL | __GFP_NOWARN);
+	if (!l->cpu)
+		return -ENOMEM;
+	memcpy(l->cpu, img, len);
+	return 0;
+}
+
+/*
+ * SNN_FEAT_LOAD_SG: the image in one coherent page each (page aligned in
+ * bus address space, behind an IOMMU too; the last one only partly used)
+ * and the list of them.  Only the list may be more than a page: 16 bytes
+ * per page of image, 256 KiB for 64 MiB with 4 KiB pages.
+ */
+static int snn_pci_load_sg(struct snn_pci *p, struct snn_pci_load *l,
+			   const void *img, size_t len)
+{
+	struct device *dev = &p->pdev->dev;
+	unsigned int n = DIV_ROUND_UP(len, PAGE_SIZE), i;
+	struct snn_sg_desc *d;
+	size_t left = len;
+
+	BUILD_BUG_ON(sizeof(*d) != SNN_SG_DESC_SIZE);
+	BUILD_BUG_ON(PAGE_SIZE % SNN_SG_CHUNK_ALIGN);
+	if (n > SNN_SG_MAX_ENTRIES)
+		return -EINVAL;
+	l->chunks = kvcalloc(n, sizeof(*l->chunks), GFP_KERNEL);
+	if (!l->chunks)
+		return -ENOMEM;
+	l->n = n;
+	l->len = n * sizeof(*d);
+	l->cpu = dma_alloc_coherent(dev, l->len, &l->dma,
+				    GFP_KERNEL | __GFP_NOWARN);
+	if (!l->cpu)
+		return -ENOMEM;
+	d = l->cpu;
+	for (i = 0; i < n; i++, left -= PAGE_SIZE) {
+		size_t sz = min_t(size_t, left, PAGE_SIZE);
+		struct snn_pci_chunk *c = &l->chunks[i];
+
+		c->cpu = dma_alloc_coherent(dev, PAGE_SIZE, &c->dma,
+					    GFP_KERNEL | __GFP_NOWARN);
+		if (!c->cpu)
+			return -ENOMEM;
+		memcpy(c->cpu, img + (size_t)i * PAGE_SIZE, sz);
+		d[i].addr = cpu_to_le64(c->dma);
+		d[i].len = cpu_to_le32(sz);
+		d[i].flags = 0;
+	}
+	return 0;
+}
+
 static int snn_pci_load_start(struct snn_board *b, unsigned int cl,
 			      const void *img, size_t len, void **token)
 {
 	struct snn_pci *p = b->priv;
+	bool sg = b->caps.features & SNN_FEAT_LOAD_SG;
 	struct snn_pci_load *l = kzalloc(sizeof(*l), GFP_KERNEL);
+	int ret;
 
 	if (!l)
 		return -ENOMEM;
-	l->len = len;
-	/*
-	 * The device reads the image from one contiguous buffer: without CMA
-	 * that is at most MAX_ORDER pages (4 MiB on x86).  A bigger image
-	 * fails with -ENOMEM, which user space sees, not a page allocator
-	 * warning in the log.
-	 */
-	l->cpu = dma_alloc_coherent(&p->pdev->dev, len, &l->dma,
-				    GFP_KERNEL | __GFP_NOWARN);
-	if (!l->cpu) {
-		kfree(l);
-		return -ENOMEM;
+	if (sg)
+		ret = snn_pci_load_sg(p, l, img, len);
+	else
+		ret = snn_pci_load_contig(p, l, img, len);
+	if (ret) {
+		snn_pci_load_free(p, l);
+		return ret;
 	}
-	memcpy(l->cpu, img, len);
+	/* writel() orders the buffers' contents before the command */
 	snn_cl_wr(b, cl, SNN_CL_LOAD_ADDR_LO, lower_32_bits(l->dma));
 	snn_cl_wr(b, cl, SNN_CL_LOAD_ADDR_HI, upper_32_bits(l->dma));
 	snn_cl_wr(b, cl, SNN_CL_LOAD_LEN, len);
-	snn_cl_wr(b, cl, SNN_CL_LOAD_CMD, SNN_CL_LOAD_START);
+	if (sg) {
+		snn_cl_wr(b, cl, SNN_CL_LOAD_SG_N, l->n);
+		snn_cl_wr(b, cl, SNN_CL_LOAD_CMD,
+			  SNN_CL_LOAD_START | SNN_CL_LOAD_SG);
+	} else {
+		snn_cl_wr(b, cl, SNN_CL_LOAD_CMD, SNN_CL_LOAD_START);
+	}
 	*token = l;
 	return 0;
 }
 
 static void snn_pci_load_done(struct snn_board *b, void *token)
 {
-	struct snn_pci *p = b->priv;
-	struct snn_pci_load *l = token;
-
-	dma_free_coherent(&p->pdev->dev, l->len, l->cpu, l->dma);
-	kfree(l);
+	snn_pci_load_free(b->priv, token);
 }
 
 static bool snn_pci_reset_board(struct snn_pci *p);

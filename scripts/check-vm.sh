@@ -3,7 +3,9 @@
 #
 # The VM half of `make check`: build QEMU with the board model, fetch the
 # Debian kernel, build the guest tests, boot one VM with two boards of
-# different topologies and run the guest tests in it.  The last line is
+# different topologies and run the guest tests in it; with the driver, the
+# driver's tests again behind an IOMMU, and a short third VM with one board
+# without the scatter-gather image load (load-sg=off).  The last line is
 # "N passed, N failed[, N skipped]"; exit status 0 only if nothing failed.
 #
 # When the driver exists (driver/*.c) and $B/module/snn.ko was built from
@@ -32,9 +34,11 @@ cd "$SNN_ROOT"
 # The boards.  The model tests are told the same property strings, so what
 # they check is exactly what was configured.  snn1 differs from the
 # defaults in every topology dimension and has fault injection on (for the
-# model DMA tests).
+# model DMA tests).  SNN0_NOSG is snn0 without the scatter-gather image
+# load (a vendor's board without SNN_FEAT_LOAD_SG), for a third, short VM.
 SNN0='snn-pci,id=snn0'
 SNN1='snn-pci,id=snn1,clusters=2,cores=4,neurons=512,routers=1,board-id=2,x-fault-injection=on'
+SNN0_NOSG='snn-pci,id=snn0,load-sg=off'
 
 scripts/build-qemu.sh
 kernel=()
@@ -84,17 +88,20 @@ tests+=(--test "$T/model/model_test --expect @snn0@ $SNN0 --expect @snn1@ $SNN1"
 # from the host's snn-sim; reset_test stays last.
 dtests=()
 files=()
+reffiles=()
 if [ "${#module[@]}" != 0 ]; then
 	REF=$B/selftests/driver/ref
 	selftests/driver/gen-reference.sh "$REF" >/dev/null
 	for f in net.txt in.txt expected.txt; do
-		files+=(--file "$REF/$f:/ref/$f")
+		reffiles+=(--file "$REF/$f:/ref/$f")
 	done
+	files+=("${reffiles[@]}")
 	dtests+=(--test "$T/driver/ioctl_test")
 	dtests+=(--test "$T/driver/queue_test")
 	dtests+=(--test "$T/driver/run_test --ref /ref")
 	dtests+=(--test "$T/driver/route_test")
 	dtests+=(--test "$T/driver/fault_test")
+	dtests+=(--test "$T/driver/load_sg_test")
 	dtests+=(--test "$T/driver/unplug_test --board @snn1@ --id snn1 --bus rp1 --props ${SNN1#snn-pci,id=snn1,}")
 	# libsnndev against the driver, snnctl, and the udev rules under the
 	# real systemd-udevd (selftests/lib/): snnctl and the shared library
@@ -137,18 +144,20 @@ while IFS= read -r t; do
 	[ -z "${t//[[:space:]]/}" ] || xtests+=(--test "$t")
 done <<<"${SNN_VM_EXTRA_TESTS:-}"
 
-# vm RUN-NAME ARGS...: one VM; its counts are added to the totals.
+# vm RUN-NAME ARGS...: one VM with the boards in $devs; its counts are
+# added to the totals.
 tp=0 tf=0 ts=0 rc=0
+devs=(--device "$SNN0" --device "$SNN1")
 vm() {
 	local name=$1 log last
 	shift
 	log=$B/check-vm-$name.log
-	msg "booting the test VM: $name (TCG, 2 boards${module:+, snn.ko})..."
+	msg "booting the test VM: $name (TCG, $(( ${#devs[@]} / 2 )) board(s)${module:+, snn.ko})..."
 	# shellcheck disable=SC2086
 	python3 scripts/vm-run.py \
 		--timeout "${SNN_VM_TIMEOUT:-1800}" \
 		--test-timeout "${SNN_VM_TEST_TIMEOUT:-900}" \
-		--device "$SNN0" --device "$SNN1" --append page_poison=1 \
+		"${devs[@]}" --append page_poison=1 \
 		"${kernel[@]}" "${module[@]}" "$@" ${SNN_VM_ARGS:-} 2>&1 |
 		tee "$log" || rc=1
 	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
@@ -164,6 +173,14 @@ vm plain "${tests[@]}" "${files[@]}" "${dtests[@]}" "${xtests[@]}"
 if [ "${#dtests[@]}" != 0 ]; then
 	# all DMA goes through the DMA API: the same suite behind an IOMMU
 	vm iommu --iommu "${files[@]}" "${dtests[@]}"
+	# a board without SNN_FEAT_LOAD_SG: the contiguous image load
+	devs=(--device "$SNN0_NOSG")
+	vm nosg --test "scripts/vm-unbind.sh @snn0@" \
+		--test "$T/model/model_test --expect @snn0@ $SNN0_NOSG" \
+		--test "scripts/vm-bind.sh snn @snn0@" \
+		"${reffiles[@]}" \
+		--test "$T/driver/load_sg_test --props ${SNN0_NOSG#snn-pci,id=snn0,}" \
+		--test "$T/driver/run_test --ref /ref"
 fi
 [ "$tf" = 0 ] || rc=1
 echo

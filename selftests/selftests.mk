@@ -33,6 +33,7 @@ GUEST_HDRS	:= $(wildcard selftests/*/*.h) driver/snn_hw.h \
 
 GUEST_ENGINE_SRCS := qemu-model/engine/snn_engine.c qemu-model/engine/snn_img_write.c
 GUEST_EXTRA_SRCS_model_dma_test := $(GUEST_ENGINE_SRCS)
+GUEST_EXTRA_SRCS_load_sg_test := $(GUEST_ENGINE_SRCS)
 
 .PHONY: guest-tests ksft
 guest-tests: $(GUEST_TEST_TARGETS) $(GUEST_TOOL_TARGETS)

@@ -78,7 +78,7 @@ static void check_info_common(struct __test_metadata *_metadata,
 	EXPECT_EQ(!!(i->caps & SNN_CAP_ROUTERS), i->routers > 0);
 	EXPECT_EQ(0, i->caps & ~(SNN_CAP_MAPPED_DOORBELL | SNN_CAP_ROUTERS |
 				 SNN_CAP_OUT_DROP | SNN_CAP_EVENTFD |
-				 SNN_CAP_FAULT_INJECT));
+				 SNN_CAP_FAULT_INJECT | SNN_CAP_LOAD_SG));
 }
 
 TEST_F(ioc, info_board_cluster_router)

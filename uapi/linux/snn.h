@@ -41,6 +41,7 @@
 #define SNN_CAP_OUT_DROP	(1ULL << 2)	/* SNN_CONFIG_OUT_DROP */
 #define SNN_CAP_EVENTFD		(1ULL << 3)
 #define SNN_CAP_FAULT_INJECT	(1ULL << 4)	/* test board */
+#define SNN_CAP_LOAD_SG		(1ULL << 5)	/* images > 4 MiB load */
 
 struct snn_info {
 	__u32 abi_major;	/* SNN_ABI_MAJOR of the driver */
