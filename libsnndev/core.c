@@ -163,6 +163,7 @@ static const char *const dev_error_names[] = {
 	"SNN_E_DMA", "SNN_E_BAD_EVENT", "SNN_E_QUEUE", "SNN_E_NOT_LOADED",
 	"SNN_E_BUSY", "SNN_E_RUN_OVERFLOW", "SNN_E_NO_OUTQ", "SNN_E_RT_FULL",
 	"SNN_E_RT_EXISTS", "SNN_E_RT_NOENT", "SNN_E_RT_RANGE",
+	"SNN_E_LOAD_SG",
 };
 
 const char *snndev__dev_error_name(uint32_t code)
@@ -215,6 +216,18 @@ void snndev__dev_error_desc(uint32_t code, uint32_t info, char *buf,
 		snprintf(buf, len,
 			 "an OUT neuron spiked but output queue %u does not exist",
 			 info);
+		break;
+	case 20:
+		if (info & 0x80000000u)
+			snprintf(buf, len,
+				 "bad scatter-gather list for the image (%s)",
+				 info == 0x80000001u ? "entry count" :
+				 info == 0x80000002u ? "list alignment" :
+				 "unknown check");
+		else
+			snprintf(buf, len,
+				 "bad scatter-gather list for the image (byte 0x%x of the list)",
+				 info);
 		break;
 	default:
 		snprintf(buf, len, "device error %u, info 0x%x", code, info);

@@ -330,6 +330,7 @@ uint64_t snndev_unit_caps(const struct snndev_unit *u);	/* SNNDEV_CAP_* */
 #define SNNDEV_CAP_OUT_DROP		(1ULL << 2)
 #define SNNDEV_CAP_EVENTFD		(1ULL << 3)
 #define SNNDEV_CAP_FAULT_INJECT		(1ULL << 4)
+#define SNNDEV_CAP_LOAD_SG		(1ULL << 5)	/* images over 4 MiB load */
 
 /* Cluster: replace the network with part `part` of net. */
 int snndev_unit_load(struct snndev_unit *u, const struct snndev_net *net,

@@ -579,7 +579,7 @@ SNNDEV_EXPORT int snndev_unit_load(struct snndev_unit *u,
 		return snndev__uerr(u, ret, "%s: loading part %u: the cluster is running, stalled, hung or loading: wait for the run to end or reset the cluster (EBUSY)",
 				    u->devnode, part);
 	case ENOMEM:
-		return snndev__uerr(u, ret, "%s: loading part %u: the kernel has no memory for the network image; the device reads it from one contiguous DMA buffer, at most 4 MiB on x86 without CMA: use fewer synapses or split the network over clusters (ENOMEM)",
+		return snndev__uerr(u, ret, "%s: loading part %u: the kernel has no memory for the network image; a board without SNNDEV_CAP_LOAD_SG reads it from one contiguous DMA buffer, at most 4 MiB on x86 without CMA: use fewer synapses or split the network over clusters (ENOMEM)",
 				    u->devnode, part);
 	case ETIMEDOUT:
 		return snndev__uerr(u, ret, "%s: loading part %u: the device did not finish within 30 s; the driver reset the cluster (network, counters and configuration are gone): reset it with snndev_unit_reset() before using its queues again (ETIMEDOUT)",

@@ -128,6 +128,7 @@ static void test_names(void)
 	CHECK_EQ(SNNDEV_CAP_OUT_DROP, SNN_CAP_OUT_DROP);
 	CHECK_EQ(SNNDEV_CAP_EVENTFD, SNN_CAP_EVENTFD);
 	CHECK_EQ(SNNDEV_CAP_FAULT_INJECT, SNN_CAP_FAULT_INJECT);
+	CHECK_EQ(SNNDEV_CAP_LOAD_SG, SNN_CAP_LOAD_SG);
 	CHECK_EQ(SNNDEV_NODE_CLUSTER, SNN_NODE_CLUSTER);
 	CHECK_EQ(SNNDEV_TRANSPORT_USB, SNN_TRANSPORT_USB);
 	CHECK_EQ(SNNDEV_STATE_HUNG, SNN_STATE_HUNG);
@@ -382,6 +383,13 @@ static void test_load(void)
 		  fmt("%s: loading part 0: the device refused the network with device error 9 (SNN_E_DMA, info 0x0): a DMA transfer of the cluster failed; the cluster is in the error state with no network (EIO)",
 		      node("snn0.1")));
 	CHECK_EQ(mock.wait_in.timeout_ns, 0);
+	mock.wait_out = (struct snn_wait){ .state = SNN_STATE_ERROR,
+					   .error = 20, .error_info = 0x28 };
+	CHECK_EQ(snndev_unit_load(u, net, 0), -EIO);
+	CHECK(strstr(snndev_errmsg(), "device error 20 (SNN_E_LOAD_SG, info 0x28): bad scatter-gather list for the image (byte 0x28 of the list)"));
+	mock.wait_out.error_info = 0x80000001u;
+	CHECK_EQ(snndev_unit_load(u, net, 0), -EIO);
+	CHECK(strstr(snndev_errmsg(), "(SNN_E_LOAD_SG, info 0x80000001): bad scatter-gather list for the image (entry count)"));
 	mock.wait_ret = -ENODEV;
 	CHECK_ERR(snndev_unit_load(u, net, 0), -EIO,
 		  fmt("%s: loading part 0: the device refused the network; the cluster is in the error state with no network (EIO)",
