@@ -3,9 +3,9 @@
 #
 # `make check-debug`: the driver under a debug kernel (KASAN, lockdep,
 # kmemleak, UBSAN, DEBUG_LIST, DMA-API debugging, fault injection; see
-# scripts/debug-kernel.config).  Not part of `make check`: it takes about
-# 20 minutes the first time (the kernel build), 11 minutes after; CI runs
-# it after `make check` (.ci/run).
+# scripts/debug-kernel.config).  Not part of `make check`: about 20
+# minutes on a 2-core machine, plus 10-14 minutes the first time for the
+# kernel build; CI runs it after `make check` (.ci/run).
 #
 #   1. the debug kernel (scripts/build-debug-kernel.sh; cached)
 #   2. snn.ko against it, without warnings (scripts/build-module.sh)
