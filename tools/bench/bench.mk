@@ -14,7 +14,8 @@ SNN_BENCH_STATIC := $(B)/tools/snn-bench-static
 
 .PHONY: bench
 
-$(SNN_BENCH_STATIC): tools/bench/snn-bench.c libsnndev/snndev.h $(LIBSNNDEV_A)
+$(SNN_BENCH_STATIC): tools/bench/snn-bench.c tools/digits/digits_set.h \
+		libsnndev/snndev.h $(LIBSNNDEV_A)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(LIBSNNDEV_CFLAGS) -static -o $@ $< \
 		$(LIBSNNDEV_STATIC_LDLIBS) -lpthread -lm

@@ -748,86 +748,7 @@ out:
 
 /* ---- (d) four processes on four clusters ------------------------------- */
 
-#define N_PIXELS	64
-#define BIAS_AXON	64
-#define PIX_MAX		16
-#define T_IN		16
-
-struct image {
-	uint8_t pixel[N_PIXELS];
-};
-
-/* tools/digits/test-set.txt: '#' comments, LABEL P0 .. P63 a line */
-static int read_images(const char *path, struct image **out, size_t *n,
-		       size_t max)
-{
-	FILE *f = fopen(path, "r");
-	struct image *v;
-	size_t len = 0, lineno = 0;
-	char line[1024];
-
-	if (!f)
-		return fail(EX_INPUT, "%s: %s", path, strerror(errno));
-	v = calloc(max, sizeof(*v));
-	if (!v) {
-		fclose(f);
-		return fail(EX_DEVICE, "out of memory");
-	}
-	while (len < max && fgets(line, sizeof(line), f)) {
-		char *p = line, *end;
-		int k;
-
-		lineno++;
-		*strchrnul(line, '#') = 0;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '\n' || *p == '\r')
-			continue;
-		for (k = 0; k <= N_PIXELS; k++) {
-			long x;
-
-			errno = 0;
-			x = strtol(p, &end, 10);
-			if (end == p || errno || x < 0 || x > PIX_MAX) {
-				fclose(f);
-				free(v);
-				return fail(EX_INPUT, "%s:%zu: expected LABEL and %d pixel values 0..%d",
-					    path, lineno, N_PIXELS, PIX_MAX);
-			}
-			if (k)
-				v[len].pixel[k - 1] = (uint8_t)x;
-			p = end;
-		}
-		len++;
-	}
-	fclose(f);
-	if (!len) {
-		free(v);
-		return fail(EX_INPUT, "%s: no images", path);
-	}
-	*out = v;
-	*n = len;
-	return EX_OK;
-}
-
-/* classify.c's encode(): pixel value p spikes p times over 16 steps; the
- * bias axon at every step */
-static size_t encode(const struct image *im, unsigned int apc, uint64_t *ev)
-{
-	size_t n = 0;
-	unsigned int t, i;
-
-	for (t = 0; t < T_IN; t++) {
-		for (i = 0; i < N_PIXELS; i++) {
-			unsigned int p = im->pixel[i];
-
-			if ((t + 1) * p / PIX_MAX > t * p / PIX_MAX)
-				ev[n++] = htole64(snndev_event(t, i / apc, i % apc));
-		}
-		ev[n++] = htole64(snndev_event(t, BIAS_AXON / apc, BIAS_AXON % apc));
-	}
-	return n;
-}
+#include "../digits/digits_set.h"
 
 /*
  * One process's work: open cluster cl, load the digits network, wait for
@@ -840,7 +761,7 @@ static int digits_proc(unsigned int cl, const struct snndev_net *net,
 		       int go_fd, int res_fd)
 {
 	struct infer_ctx c = { .steps = T_IN + 2 };
-	uint64_t ev[T_IN * (N_PIXELS + 1)];
+	uint64_t ev[MAX_EVENTS];
 	unsigned int cores, npc, apc;
 	double *lat;
 	size_t x, i;
@@ -871,7 +792,11 @@ static int digits_proc(unsigned int cl, const struct snndev_net *net,
 	for (i = 0; i < n_img && !ret; i++) {
 		double t0 = now();
 
-		ret = infer_once(&c, ev, encode(&img[i], apc, ev));
+		size_t n_ev = digits_encode(&img[i], apc, ev), k;
+
+		for (k = 0; k < n_ev; k++)	/* the ring is little endian */
+			ev[k] = htole64(ev[k]);
+		ret = infer_once(&c, ev, n_ev);
 		lat[i] = now() - t0;
 	}
 	if (!ret && write(res_fd, lat, n_img * sizeof(*lat)) !=
@@ -962,9 +887,11 @@ static int bench_isolation(void)
 	struct snndev_unit *u;
 	int ret;
 
-	ret = read_images(opt.digits_set, &img, &n_img, opt.images);
+	ret = digits_read_set(opt.digits_set, &img, &n_img);
 	if (ret)
 		return ret;
+	if (n_img > opt.images)
+		n_img = opt.images;
 	if (snndev_net_read_file(opt.digits_net, &net)) {
 		free(img);
 		return fail(EX_INPUT, "%s", snndev_errmsg());

@@ -42,12 +42,14 @@ ifneq ($(LIBSNNDEV_SO),)
 TOOLS_HOST_TARGETS += $(DIGITS_CLASSIFY)
 endif
 
-$(DIGITS_CLASSIFY): tools/digits/classify.c libsnndev/snndev.h $(LIBSNNDEV_SO)
+$(DIGITS_CLASSIFY): tools/digits/classify.c tools/digits/digits_set.h \
+		    libsnndev/snndev.h $(LIBSNNDEV_SO)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(LIBSNNDEV_CFLAGS) -o $@ $< $(LIBSNNDEV_LDLIBS) \
 		$(LIBSNNDEV_RPATH) -lm
 
-$(DIGITS_CLASSIFY_STATIC): tools/digits/classify.c libsnndev/snndev.h \
+$(DIGITS_CLASSIFY_STATIC): tools/digits/classify.c tools/digits/digits_set.h \
+			   libsnndev/snndev.h \
 			   $(LIBSNNDEV_A)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(LIBSNNDEV_CFLAGS) -static -o $@ $< \
