@@ -876,6 +876,17 @@ static int digits_group(unsigned int first, unsigned int count,
 	return ret;
 }
 
+/* ", KEY: [v[0][k], v[1][k], ...]": one figure per round, in ms */
+static void jrounds_ms(const char *key, double v[][16], unsigned int k)
+{
+	unsigned int r;
+
+	printf(", \"%s\": [", key);
+	for (r = 0; r < opt.rounds; r++)
+		printf("%s%.4f", r ? ", " : "", v[r][k] * 1e3);
+	printf("]");
+}
+
 static int bench_isolation(void)
 {
 	struct snndev_net *net = NULL;
@@ -919,20 +930,13 @@ static int bench_isolation(void)
 	       "\"processes\": %u, \"rounds\": %u, \"clusters\": [",
 	       n_img, T_IN + 2, opt.procs, opt.rounds);
 	for (k = 0; k < opt.procs; k++) {
-		printf("%s{\"cluster\": \"snn%u.%u\", \"alone_p50_ms\": [", k ? ", " : "",
+		printf("%s{\"cluster\": \"snn%u.%u\"", k ? ", " : "",
 		       opt.board, k);
-		for (r = 0; r < opt.rounds; r++)
-			printf("%s%.4f", r ? ", " : "", a50[r][k] * 1e3);
-		printf("], \"alone_p99_ms\": [");
-		for (r = 0; r < opt.rounds; r++)
-			printf("%s%.4f", r ? ", " : "", a99[r][k] * 1e3);
-		printf("], \"together_p50_ms\": [");
-		for (r = 0; r < opt.rounds; r++)
-			printf("%s%.4f", r ? ", " : "", t50[r][k] * 1e3);
-		printf("], \"together_p99_ms\": [");
-		for (r = 0; r < opt.rounds; r++)
-			printf("%s%.4f", r ? ", " : "", t99[r][k] * 1e3);
-		printf("]}");
+		jrounds_ms("alone_p50_ms", a50, k);
+		jrounds_ms("alone_p99_ms", a99, k);
+		jrounds_ms("together_p50_ms", t50, k);
+		jrounds_ms("together_p99_ms", t99, k);
+		printf("}");
 	}
 	printf("]}\n");
 	fflush(stdout);
