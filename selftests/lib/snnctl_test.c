@@ -81,14 +81,24 @@ static pid_t hold(const char *units, const char *net)
 	return -1;
 }
 
-/* Stop a holder: SIGINT, and its exit status. */
+/*
+ * Stop a holder: SIGINT, and its exit status; -2 if it has not exited
+ * 30 s after the signal (it is then killed, so the test goes on).
+ */
 static int unhold(pid_t pid)
 {
+	double t0 = lt_now();
 	int st;
 
 	kill(pid, SIGINT);
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
+	while (waitpid(pid, &st, WNOHANG) != pid) {
+		if (lt_now() - t0 > 30) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return -2;
+		}
+		usleep(20000);
+	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

@@ -52,6 +52,7 @@ int cmd_load(int argc, char **argv)
 	uint64_t part = 0;
 	bool hold = false, have_part = false;
 	struct sigaction sa;
+	sigset_t block, old;
 	struct json j;
 	unsigned int k;
 	int o, ret;
@@ -134,8 +135,20 @@ int cmd_load(int argc, char **argv)
 		if (!snnctl_opt.json)
 			fprintf(stderr, "%s: holding %u cluster%s; interrupt (Ctrl-C) or terminate to release\n",
 				snnctl_prog, s.n, s.n == 1 ? "" : "s");
+		/*
+		 * Block the signals before the last check and wait in
+		 * sigsuspend(): a signal that arrives between the check and
+		 * the wait stays pending instead of being lost (pause() would
+		 * then sleep for ever).
+		 */
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		sigprocmask(SIG_BLOCK, &block, &old);
 		while (!got_signal)
-			pause();
+			sigsuspend(&old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	ret = SNNCTL_EX_OK;
 out:
