@@ -71,6 +71,7 @@
 #define SNN_FEAT_ROUTERS		(1u << 1)
 #define SNN_FEAT_OUT_DROP		(1u << 2)
 #define SNN_FEAT_LOAD_SG		(1u << 3)	/* SNN_CL_LOAD_SG */
+#define SNN_FEAT_RUN_FRESH		(1u << 4)	/* SNN_CL_RUN_FRESH */
 #define SNN_FEAT_FAULT_INJECT		(1u << 31)	/* test boards only */
 #define SNN_REG_SCRATCH			0x050	/* RW: no side effect */
 #define SNN_REG_SYN_MEM_BITS		0x054	/* RO: synapse memory bits/core */
@@ -134,6 +135,7 @@
 #define SNN_CL_LOAD_START		(1u << 0)
 #define SNN_CL_LOAD_SG			(1u << 1)	/* with START: ADDR = list */
 #define SNN_CL_LOAD_SG_N		0x040	/* RW: SG list entries */
+#define SNN_CL_RUN_FRESH		0x044	/* WO: reset state, run N */
 
 /*
  * Scatter-gather load list (SNN_FEAT_LOAD_SG): SNN_CL_LOAD_SG_N entries of

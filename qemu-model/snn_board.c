@@ -79,6 +79,7 @@ typedef struct SnnCluster {
     uint32_t load_sg_n;         /* SNN_CL_LOAD_SG_N */
     bool load_sg;               /* the requested load uses the SG list */
     bool load_req, hung, quit;
+    bool fresh;                 /* SNN_CL_RUN_FRESH: reset before the run */
     uint32_t reset_req;
     uint64_t cnt[SNN_CNT_NUM];
     SnnInQueue inq[SNN_MAX_QUEUES];
@@ -270,6 +271,7 @@ static void snn_cl_do_reset(SnnCluster *cl)
     qatomic_set(&cl->reset_req, 0);
     cl->remaining = 0;
     cl->timestep = 0;
+    cl->fresh = false;
     cl->hung = false;
     cl->error = SNN_E_NONE;
     cl->error_info = 0;
@@ -893,6 +895,24 @@ fail:
     snn_cl_error(cl, code, info);
 }
 
+/*
+ * Worker, cl->lock held: the state reset that SNN_CL_RUN_FRESH asks for,
+ * done before the run's first timestep.  The same as CTRL.RESET_STATE
+ * (neuron state, timestep 0, queued input kept) but without RESETTING
+ * and without the RESET_DONE interrupt.
+ */
+static void snn_cl_fresh_state(SnnCluster *cl)
+{
+    unsigned q;
+
+    cl->fresh = false;
+    cl->timestep = 0;
+    for (q = 0; q < SNN_MAX_QUEUES; q++) {
+        cl->inq[q].cache_valid = false;
+    }
+    snn_engine_reset(cl->eng);
+}
+
 static void *snn_cl_thread(void *opaque)
 {
     SnnCluster *cl = opaque;
@@ -905,6 +925,9 @@ static void *snn_cl_thread(void *opaque)
             snn_cl_do_load(cl);
         } else if (cl->remaining && cl->eng && !cl->hung &&
                    !(cl->status & SNN_CL_ST_ERROR)) {
+            if (cl->fresh) {
+                snn_cl_fresh_state(cl);
+            }
             snn_cl_do_timestep(cl);
         } else {
             qemu_cond_wait(&cl->cond, &cl->lock);
@@ -1113,6 +1136,22 @@ static void snn_cl_write(SnnCluster *cl, hwaddr off, uint32_t val)
             qemu_cond_broadcast(&cl->cond);
         }
         break;
+    case SNN_CL_RUN_FRESH:
+        /* reserved without SNN_FEAT_RUN_FRESH */
+        if (!b->conf.run_fresh || !val || (cl->status & SNN_CL_ST_ERROR)) {
+            break;
+        }
+        if (busy || cl->remaining) {
+            snn_cl_error(cl, SNN_E_BUSY, 0);
+        } else if (!(cl->status & SNN_CL_ST_LOADED)) {
+            snn_cl_error(cl, SNN_E_NOT_LOADED, 0);
+        } else {
+            cl->fresh = true;
+            cl->remaining = val;
+            cl->status |= SNN_CL_ST_RUNNING;
+            qemu_cond_broadcast(&cl->cond);
+        }
+        break;
     case SNN_CL_IRQ_STATUS:
         cl->irq_status &= ~val;
         break;
@@ -1310,6 +1349,9 @@ static uint32_t snn_global_read(SnnBoard *b, hwaddr off)
         }
         if (c->load_sg) {
             v |= SNN_FEAT_LOAD_SG;
+        }
+        if (c->run_fresh) {
+            v |= SNN_FEAT_RUN_FRESH;
         }
         if (c->fault_injection) {
             v |= SNN_FEAT_FAULT_INJECT;

@@ -33,6 +33,7 @@ typedef struct SnnBoardConf {
     uint32_t rated_sps;
     bool fault_injection;
     bool load_sg;
+    bool run_fresh;
 } SnnBoardConf;
 
 typedef struct SnnBoardOps {
@@ -71,7 +72,8 @@ typedef struct SnnBoard SnnBoard;
     DEFINE_PROP_UINT32("rated-eps", _s, _f.rated_eps, 50000000),             \
     DEFINE_PROP_UINT32("rated-sps", _s, _f.rated_sps, 20000000),             \
     DEFINE_PROP_BOOL("x-fault-injection", _s, _f.fault_injection, false), \
-    DEFINE_PROP_BOOL("load-sg", _s, _f.load_sg, true)
+    DEFINE_PROP_BOOL("load-sg", _s, _f.load_sg, true),                   \
+    DEFINE_PROP_BOOL("run-fresh", _s, _f.run_fresh, true)
 
 /* Checks and completes @conf (auto router masks); false and @errp if bad. */
 bool snn_board_conf_check(SnnBoardConf *conf, Error **errp);

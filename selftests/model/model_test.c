@@ -33,7 +33,7 @@ enum prop {
 	P_PROFILES, P_ROUTERS, P_RMASK0, P_RMASK1, P_RMASK2, P_RMASK3,
 	P_IN_QUEUES, P_OUT_QUEUES, P_QUEUE_LOG2, P_ROUTE_ENTRIES,
 	P_ROUTE_DELAY, P_ROUTE_FIFO, P_BOARD_ID, P_REVISION, P_RATED_EPS,
-	P_RATED_SPS, P_FAULT_INJECTION, P_LOAD_SG, P_NUM
+	P_RATED_SPS, P_FAULT_INJECTION, P_LOAD_SG, P_RUN_FRESH, P_NUM
 };
 
 static const struct {
@@ -65,6 +65,7 @@ static const struct {
 	[P_RATED_SPS]	   = { "rated-sps",	    20000000, SNN_REG_RATED_SPS },
 	[P_FAULT_INJECTION] = { "x-fault-injection", 0,	      -1 },
 	[P_LOAD_SG]	   = { "load-sg",	    1,	      -1 },
+	[P_RUN_FRESH]	   = { "run-fresh",	    1,	      -1 },
 };
 
 /* -device keys that are not board properties */
@@ -128,7 +129,8 @@ static int parse_props(struct expect *e, const char *spec)
 			if (strcmp(tok, props[i].name))
 				continue;
 			known = 1;
-			if (i == P_FAULT_INJECTION || i == P_LOAD_SG) {
+			if (i == P_FAULT_INJECTION || i == P_LOAD_SG ||
+			    i == P_RUN_FRESH) {
 				if (parse_bool(eq, &e->v[i]))
 					ret = -1;
 			} else {
@@ -175,7 +177,7 @@ static uint32_t expected_rmask(const struct expect *e, unsigned int r)
 static uint32_t expected_features_mask(void)
 {
 	return SNN_FEAT_DOORBELL_BAR | SNN_FEAT_ROUTERS | SNN_FEAT_LOAD_SG |
-	       SNN_FEAT_FAULT_INJECT;
+	       SNN_FEAT_RUN_FRESH | SNN_FEAT_FAULT_INJECT;
 }
 
 static uint32_t expected_features(const struct expect *e)
@@ -186,6 +188,8 @@ static uint32_t expected_features(const struct expect *e)
 		f |= SNN_FEAT_ROUTERS;
 	if (e->v[P_LOAD_SG])
 		f |= SNN_FEAT_LOAD_SG;
+	if (e->v[P_RUN_FRESH])
+		f |= SNN_FEAT_RUN_FRESH;
 	if (e->v[P_FAULT_INJECTION])
 		f |= SNN_FEAT_FAULT_INJECT;
 	return f;
@@ -209,6 +213,8 @@ static long long reg_of(const struct snn_map *m, int i)
 		return !!(snn_rd(m, SNN_REG_FEATURES) & SNN_FEAT_FAULT_INJECT);
 	case P_LOAD_SG:
 		return !!(snn_rd(m, SNN_REG_FEATURES) & SNN_FEAT_LOAD_SG);
+	case P_RUN_FRESH:
+		return !!(snn_rd(m, SNN_REG_FEATURES) & SNN_FEAT_RUN_FRESH);
 	default:
 		return -1;
 	}
