@@ -328,10 +328,11 @@ static long snn_ioc_run(struct snn_file *f, void *arg)
 	struct snn_run *run = arg;
 	struct snn_unit *u = f->unit;
 	struct snn_board *b = u->board;
+	bool fresh = run->flags & SNN_RUN_RESET_STATE;
 	u32 st, rem;
 	int ret;
 
-	if (run->flags || !run->steps)
+	if ((run->flags & ~SNN_RUN_RESET_STATE) || !run->steps)
 		return -EINVAL;
 	ret = snn_cl_status(b, u->hw, &st);
 	if (ret)
@@ -343,13 +344,24 @@ static long snn_ioc_run(struct snn_file *f, void *arg)
 	if (st & (SNN_CL_ST_LOADING | SNN_CL_ST_RESETTING))
 		return -EBUSY;
 	rem = snn_cl_rd(b, u->hw, SNN_CL_REMAINING);
+	if (fresh && (rem || (st & SNN_CL_ST_RUNNING)))
+		return -EBUSY;	/* a state reset needs an idle cluster */
 	if (rem > U32_MAX - run->steps)
 		return -EOVERFLOW;
+	if (fresh && !(b->caps.features & SNN_FEAT_RUN_FRESH)) {
+		/* a board without the combined command: reset, then run */
+		ret = snn_cluster_reset_hw(b, u->hw, false);
+		if (ret)
+			return ret;
+	}
 	spin_lock_irq(&u->irq_lock);
 	u->irq_bits &= ~SNN_CL_IRQ_RUN_DONE;
 	spin_unlock_irq(&u->irq_lock);
 	f->run_started = true;
-	snn_cl_wr(b, u->hw, SNN_CL_RUN, run->steps);
+	if (fresh && (b->caps.features & SNN_FEAT_RUN_FRESH))
+		snn_cl_wr(b, u->hw, SNN_CL_RUN_FRESH, run->steps);
+	else
+		snn_cl_wr(b, u->hw, SNN_CL_RUN, run->steps);
 	snn_watchdog_arm(u);
 	return 0;
 }
@@ -437,6 +449,8 @@ static long snn_ioc_wait(struct snn_file *f, void *arg)
 
 		if (ret)
 			return ret;
+		if (w->flags & SNN_WAIT_OUTPUT)
+			snn_unit_irq_want(u, SNN_CL_IRQ_OUTPUT);
 		seq = atomic_read(&u->irq_seq);
 		ret = snn_wait_state(f, w);
 		out = !ret && (w->flags & SNN_WAIT_OUTPUT) &&
@@ -540,6 +554,8 @@ static long snn_ioc_eventfd(struct snn_file *f, void *arg)
 	} else if (e->fd != -1 || e->events) {
 		return -EINVAL;
 	}
+	if (e->events & SNN_NOTIFY_OUTPUT)
+		snn_unit_irq_want(u, SNN_CL_IRQ_OUTPUT);
 	spin_lock_irq(&u->irq_lock);
 	old = f->efd;
 	f->efd = ctx;
@@ -884,6 +900,8 @@ static int snn_open(struct inode *inode, struct file *filp)
 			u->owner = f;
 			u->irq_bits = 0;
 			spin_unlock_irq(&u->irq_lock);
+			if (u->type == SNN_NODE_CLUSTER)
+				snn_unit_irq_init(u);
 		}
 		mutex_unlock(&u->mutex);
 	}
@@ -1074,6 +1092,13 @@ static __poll_t snn_poll(struct file *filp, poll_table *wait)
 	poll_wait(filp, &u->wq, wait);
 	if (snn_file_lock(f))
 		return EPOLLERR | EPOLLHUP;
+	if (u->type == SNN_NODE_CLUSTER && u->owner == f) {
+		__poll_t want = poll_requested_events(wait);
+
+		/* unmasked before the checks below: no event is missed */
+		snn_unit_irq_want(u, (want & EPOLLIN ? SNN_CL_IRQ_OUTPUT : 0) |
+				  (want & EPOLLOUT ? SNN_CL_IRQ_INPUT : 0));
+	}
 	if (u->type == SNN_NODE_CLUSTER) {
 		if (snn_cl_status(u->board, u->hw, &st)) {
 			mask = EPOLLERR | EPOLLHUP;

@@ -108,6 +108,7 @@ struct snn_unit {
 	wait_queue_head_t wq;
 	atomic_t irq_seq;	/* bumped by every interrupt */
 	u32 irq_bits;		/* SNN_CL_IRQ_* seen since last look */
+	u32 irq_want;		/* on-demand SNN_CL_IRQ_* its owner uses */
 	spinlock_t irq_lock;
 	enum snn_health health;
 	const char *health_why;
@@ -193,6 +194,8 @@ static inline void snn_cl_wr(struct snn_board *b, unsigned int cl, u32 off,
 
 u64 snn_cl_counter(struct snn_board *b, unsigned int cl, unsigned int i);
 int snn_cluster_reset_hw(struct snn_board *b, unsigned int cl, bool full);
+void snn_unit_irq_init(struct snn_unit *u);
+void snn_unit_irq_want(struct snn_unit *u, u32 bits);
 void snn_unit_set_health(struct snn_unit *u, enum snn_health h,
 			 const char *why);
 void snn_unit_zap(struct snn_unit *u);

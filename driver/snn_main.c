@@ -115,6 +115,45 @@ u64 snn_cl_counter(struct snn_board *b, unsigned int cl, unsigned int i)
 }
 
 /*
+ * Interrupt moderation.  The device raises OUTPUT and INPUT after every
+ * timestep that writes output or consumes input, and LOAD_DONE and
+ * RESET_DONE after commands that the driver polls for.  Nothing needs
+ * the last two, and a program that only runs and waits needs none of the
+ * per-timestep ones: each would cost it an interrupt and a wake-up per
+ * timestep.  So a cluster's OUTPUT and INPUT stay masked until its owner
+ * asks for them (poll for EPOLLIN or EPOLLOUT, SNN_WAIT_OUTPUT, an eventfd
+ * for SNN_NOTIFY_OUTPUT), and then stay unmasked until the cluster
+ * changes hands.  RUN_DONE, ERROR and STALL are never masked.  A masked
+ * event still latches in IRQ_STATUS; the waiters re-check the state
+ * after unmasking, so nothing is missed.
+ */
+#define SNN_CL_IRQ_ON_DEMAND	(SNN_CL_IRQ_OUTPUT | SNN_CL_IRQ_INPUT)
+#define SNN_CL_IRQ_UNUSED	(SNN_CL_IRQ_LOAD_DONE | SNN_CL_IRQ_RESET_DONE)
+
+static void snn_unit_irq_write(struct snn_unit *u)
+{
+	snn_cl_wr(u->board, u->hw, SNN_CL_IRQ_MASK,
+		  SNN_CL_IRQ_UNUSED | (SNN_CL_IRQ_ON_DEMAND & ~u->irq_want));
+}
+
+/* A cluster gets a new owner: u->mutex held. */
+void snn_unit_irq_init(struct snn_unit *u)
+{
+	u->irq_want = 0;
+	snn_unit_irq_write(u);
+}
+
+/* The owner waits for @bits (SNN_CL_IRQ_ON_DEMAND): u->mutex held. */
+void snn_unit_irq_want(struct snn_unit *u, u32 bits)
+{
+	bits &= SNN_CL_IRQ_ON_DEMAND;
+	if ((u->irq_want & bits) == bits)
+		return;
+	u->irq_want |= bits;
+	snn_unit_irq_write(u);
+}
+
+/*
  * Reset one cluster and wait for it (the device resets between timesteps,
  * so this takes at most one timestep).  Caller holds board->lock.
  */
@@ -137,6 +176,7 @@ int snn_cluster_reset_hw(struct snn_board *b, unsigned int cl, bool full)
 	}
 	snn_cl_wr(b, cl, SNN_CL_IRQ_STATUS, ~0u);
 	snn_wr(b, SNN_REG_ERR_STATUS, SNN_ERR_CLUSTER(cl));
+	snn_unit_irq_write(&b->units[cl]);	/* a full reset unmasks all */
 	return 0;
 }
 

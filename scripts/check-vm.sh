@@ -34,11 +34,13 @@ cd "$SNN_ROOT"
 # The boards.  The model tests are told the same property strings, so what
 # they check is exactly what was configured.  snn1 differs from the
 # defaults in every topology dimension and has fault injection on (for the
-# model DMA tests).  SNN0_NOSG is snn0 without the scatter-gather image
-# load (a vendor's board without SNN_FEAT_LOAD_SG), for a third, short VM.
+# model DMA tests).  SNN0_MIN is snn0 without the optional features (a
+# vendor's board without SNN_FEAT_LOAD_SG and SNN_FEAT_RUN_FRESH: the
+# contiguous image load, and the driver's reset-then-run for
+# SNN_RUN_RESET_STATE), for a third, short VM.
 SNN0='snn-pci,id=snn0'
 SNN1='snn-pci,id=snn1,clusters=2,cores=4,neurons=512,routers=1,board-id=2,x-fault-injection=on'
-SNN0_NOSG='snn-pci,id=snn0,load-sg=off'
+SNN0_MIN='snn-pci,id=snn0,load-sg=off,run-fresh=off'
 
 scripts/build-qemu.sh
 kernel=()
@@ -173,13 +175,13 @@ vm plain "${tests[@]}" "${files[@]}" "${dtests[@]}" "${xtests[@]}"
 if [ "${#dtests[@]}" != 0 ]; then
 	# all DMA goes through the DMA API: the same suite behind an IOMMU
 	vm iommu --iommu "${files[@]}" "${dtests[@]}"
-	# a board without SNN_FEAT_LOAD_SG: the contiguous image load
-	devs=(--device "$SNN0_NOSG")
-	vm nosg --test "scripts/vm-unbind.sh @snn0@" \
-		--test "$T/model/model_test --expect @snn0@ $SNN0_NOSG" \
+	# a board without the optional features
+	devs=(--device "$SNN0_MIN")
+	vm minimal --test "scripts/vm-unbind.sh @snn0@" \
+		--test "$T/model/model_test --expect @snn0@ $SNN0_MIN" \
 		--test "scripts/vm-bind.sh snn @snn0@" \
 		"${reffiles[@]}" \
-		--test "$T/driver/load_sg_test --props ${SNN0_NOSG#snn-pci,id=snn0,}" \
+		--test "$T/driver/load_sg_test --props ${SNN0_MIN#snn-pci,id=snn0,}" \
 		--test "$T/driver/run_test --ref /ref"
 fi
 [ "$tf" = 0 ] || rc=1

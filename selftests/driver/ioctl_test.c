@@ -1156,17 +1156,27 @@ TEST_F(ioc, doorbell_bad_args)
 
 TEST_F(ioc, run_bad_args)
 {
-	struct snn_run r = { .steps = 1, .flags = 1 };
+	struct snn_run r = { .steps = 1, .flags = 2 };
+	struct snn_run fresh = { .steps = 1, .flags = SNN_RUN_RESET_STATE };
 
 	/* nothing loaded */
 	EXPECT_EQ(-ENODATA, snnt_run(self->cl0, 1));
+	EXPECT_EQ(-ENODATA, snnt_ioctl(self->cl0, SNN_IOC_RUN, &fresh));
 	ASSERT_EQ(0, snnt_load(self->cl0, &self->net));
 	EXPECT_EQ(-EINVAL, snnt_run(self->cl0, 0));
+	/* unknown flags, also with the known one */
 	EXPECT_EQ(-EINVAL, snnt_ioctl(self->cl0, SNN_IOC_RUN, &r));
 	r.flags = 0x80000000;
 	EXPECT_EQ(-EINVAL, snnt_ioctl(self->cl0, SNN_IOC_RUN, &r));
+	r.flags = SNN_RUN_RESET_STATE | 4;
+	EXPECT_EQ(-EINVAL, snnt_ioctl(self->cl0, SNN_IOC_RUN, &r));
+	fresh.steps = 0;
+	EXPECT_EQ(-EINVAL, snnt_ioctl(self->cl0, SNN_IOC_RUN, &fresh));
+	fresh.steps = 1;
 	/* REMAINING would pass 2^32 - 1 (for the next 2^31 timesteps) */
 	ASSERT_EQ(0, snnt_run(self->cl0, 0xffff0000));
+	/* a state reset needs an idle cluster */
+	EXPECT_EQ(-EBUSY, snnt_ioctl(self->cl0, SNN_IOC_RUN, &fresh));
 	EXPECT_EQ(-EOVERFLOW, snnt_run(self->cl0, 0x80000000));
 	EXPECT_EQ(-EOVERFLOW, snnt_run(self->cl0, 0xffffffff));
 	/* adding to a run is fine */
@@ -1174,6 +1184,10 @@ TEST_F(ioc, run_bad_args)
 	EXPECT_EQ(0, snnt_reset(self->cl0, SNN_RESET_STATE));
 	EXPECT_EQ(0, snnt_run(self->cl0, 3));
 	EXPECT_EQ(0, snnt_wait(self->cl0, 10 * SNNT_NS, 0, NULL));
+	/* idle again: a fresh run of 2^32 - 1 timesteps is fine */
+	fresh.steps = 0xffffffff;
+	EXPECT_EQ(0, snnt_ioctl(self->cl0, SNN_IOC_RUN, &fresh));
+	EXPECT_EQ(0, snnt_reset(self->cl0, SNN_RESET_STATE));
 }
 
 TEST_F(ioc, wait_and_counters)

@@ -119,8 +119,13 @@ static void report_diff(const char *want, const char *got)
  * run, collect.  Returns 0 if the board's output is exactly snn-sim's,
  * else a message in err.  Counters of the run in *c.
  */
-static int ref_run(int fd, const struct ref *r, struct snn_counters *c,
-		   char *err, size_t len)
+/*
+ * Load, queue the input, run, collect, compare with snn-sim.  @run_flags
+ * SNN_RUN_RESET_STATE: no load (the network of an earlier ref_run() is
+ * still there) and the run starts from a fresh state by itself.
+ */
+static int ref_run_flags(int fd, const struct ref *r, struct snn_counters *c,
+			 uint32_t run_flags, char *err, size_t len)
 {
 	struct snnt_queue in, out[REF_OUTQS];
 	struct snnt_evs got[REF_OUTQS], all = { 0 };
@@ -130,7 +135,7 @@ static int ref_run(int fd, const struct ref *r, struct snn_counters *c,
 	int ret;
 
 	memset(got, 0, sizeof(got));
-	ret = snnt_load(fd, &r->net);
+	ret = run_flags ? 0 : snnt_load(fd, &r->net);
 	if (ret) {
 		snprintf(err, len, "LOAD: %s", snnt_errname(ret));
 		return -1;
@@ -150,7 +155,8 @@ static int ref_run(int fd, const struct ref *r, struct snn_counters *c,
 		snprintf(err, len, "queued %d of %zu events", ret, r->in.n);
 		return -1;
 	}
-	ret = snnt_run(fd, r->steps);
+	ret = snnt_ioctl(fd, SNN_IOC_RUN, &(struct snn_run){
+		.steps = r->steps, .flags = run_flags });
 	if (!ret)
 		ret = snnt_collect_q(fd, out, REF_OUTQS, got, 1, 60 * SNNT_NS,
 				     &w);
@@ -205,6 +211,45 @@ static int ref_run(int fd, const struct ref *r, struct snn_counters *c,
 	return ret;
 }
 
+static int ref_run(int fd, const struct ref *r, struct snn_counters *c,
+		   char *err, size_t len)
+{
+	return ref_run_flags(fd, r, c, 0, err, len);
+}
+
+/*
+ * The interrupts of board @bus's cluster @cl so far (/proc/interrupts, all
+ * CPUs), or -1 if its vector is not listed.
+ */
+static long long cluster_irqs(const char *bus, unsigned int cl)
+{
+	char line[1024], name[64], *p, *end;
+	long long n = -1, v;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	snprintf(name, sizeof(name), " snn-%s-cl%u\n", bus, cl);
+	while (fgets(line, sizeof(line), f)) {
+		size_t l = strlen(line), k = strlen(name);
+
+		if (l < k || strcmp(line + l - k, name))
+			continue;
+		p = strchr(line, ':');
+		if (!p)
+			break;
+		for (n = 0, p++;; p = end) {
+			v = strtoll(p, &end, 10);
+			if (end == p)
+				break;
+			n += v;
+		}
+		break;
+	}
+	fclose(f);
+	return n;
+}
+
 FIXTURE(run) {
 	struct snnt_board b;
 	struct ref ref;
@@ -246,6 +291,98 @@ TEST_F(run, reference_matches_host_engine_bit_for_bit)
 	ASSERT_EQ(0, snnt_reset(fd, 0));
 	EXPECT_EQ(0, ref_run(fd, &self->ref, NULL, err, sizeof(err)))
 		TH_LOG("second run: %s", err);
+	close(fd);
+}
+
+/*
+ * SNN_RUN_RESET_STATE: a run after a run, without a reset call, starts
+ * from a fresh state, so the same input gives the same spikes bit for
+ * bit; and it is refused while the cluster runs.
+ */
+TEST_F(run, run_reset_state_repeats_bit_for_bit)
+{
+	struct snnt_queue out[REF_OUTQS];
+	struct snn_counters c0, c1;
+	struct snn_wait w;
+	char err[1024] = "";
+	int fd = snnt_open(self->b.index, 0, O_RDWR);
+	uint32_t q;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ref_run(fd, &self->ref, &c0, err, sizeof(err)))
+		TH_LOG("first run: %s", err);
+	/* without the flag the second run would go on from timestep N */
+	EXPECT_EQ(0, ref_run_flags(fd, &self->ref, &c1, SNN_RUN_RESET_STATE,
+				   err, sizeof(err)))
+		TH_LOG("run with SNN_RUN_RESET_STATE: %s", err);
+	EXPECT_EQ(2 * c0.timesteps, c1.timesteps);	/* counters stay */
+	EXPECT_EQ(2 * c0.out_events, c1.out_events);
+	/* refused while a plain run goes on (small queues: it stalls) */
+	for (q = 0; q < REF_OUTQS; q++)
+		ASSERT_EQ(0, snnt_queue_open(&out[q], fd, SNN_QUEUE_OUT, q, 2));
+	ASSERT_EQ(0, snnt_run(fd, 0x7fffffff));
+	EXPECT_EQ(-EBUSY, snnt_ioctl(fd, SNN_IOC_RUN, &(struct snn_run){
+		.steps = 1, .flags = SNN_RUN_RESET_STATE }));
+	EXPECT_EQ(-EINVAL, snnt_ioctl(fd, SNN_IOC_RUN, &(struct snn_run){
+		.steps = 1, .flags = 2 }));
+	EXPECT_EQ(-ETIMEDOUT, snnt_wait(fd, 0, 0, &w));	/* still running */
+	ASSERT_EQ(0, snnt_reset(fd, SNN_RESET_STATE));
+	EXPECT_EQ(0, snnt_wait(fd, 0, 0, &w));
+	for (q = 0; q < REF_OUTQS; q++) {
+		snnt_queue_unmap(&out[q]);
+		ASSERT_EQ(0, ioctl(fd, SNN_IOC_QUEUE_DESTROY,
+				   &(struct snn_queue_id){ SNN_QUEUE_OUT, q }));
+	}
+	/* and the same spikes again */
+	EXPECT_EQ(0, ref_run_flags(fd, &self->ref, NULL, SNN_RUN_RESET_STATE,
+				   err, sizeof(err)))
+		TH_LOG("after a reset: %s", err);
+	close(fd);
+}
+
+/*
+ * A program that runs and waits gets one interrupt per run, not one per
+ * timestep: the output and input interrupts stay masked until someone
+ * polls or waits for them (docs/architecture.md).
+ */
+TEST_F(run, plain_wait_takes_no_per_timestep_interrupts)
+{
+	struct snnt_queue in, out[REF_OUTQS];
+	struct snn_counters c;
+	struct snn_wait w;
+	long long i0, i1;
+	uint32_t log2 = 1, q;
+	int fd = snnt_open(self->b.index, 0, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, snnt_load(fd, &self->ref.net));
+	while ((1u << log2) < self->ref.in.n)
+		log2++;
+	ASSERT_EQ(0, snnt_queue_open(&in, fd, SNN_QUEUE_IN, 0, log2));
+	for (q = 0; q < REF_OUTQS; q++)
+		ASSERT_EQ(0, snnt_queue_open(&out[q], fd, SNN_QUEUE_OUT, q, 12));
+	ASSERT_EQ((int)self->ref.in.n,
+		  snnt_queue_push(&in, self->ref.in.ev, self->ref.in.n));
+	i0 = cluster_irqs(self->b.info.bus_id, 0);
+	if (i0 < 0)
+		SKIP(goto out, "no snn-%s-cl0 in /proc/interrupts",
+		     self->b.info.bus_id);
+	ASSERT_EQ(0, snnt_run(fd, self->ref.steps));
+	do {
+		ASSERT_EQ(0, snnt_wait(fd, 30 * SNNT_NS, 0, &w));
+	} while (w.state != SNN_STATE_IDLE || w.remaining);
+	i1 = cluster_irqs(self->b.info.bus_id, 0);
+	ASSERT_EQ(0, snnt_counters(fd, &c));
+	TH_LOG("%u timesteps, %llu input events, %llu output events: %lld interrupts",
+	       self->ref.steps, (unsigned long long)c.in_events,
+	       (unsigned long long)c.out_events, i1 - i0);
+	EXPECT_LT(self->ref.steps / 2, c.out_events);	/* work to signal */
+	EXPECT_LE(1, i1 - i0);	/* RUN_DONE */
+	EXPECT_GE(2, i1 - i0);
+out:
+	snnt_queue_unmap(&in);
+	for (q = 0; q < REF_OUTQS; q++)
+		snnt_queue_unmap(&out[q]);
 	close(fd);
 }
 

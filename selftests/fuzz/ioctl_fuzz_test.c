@@ -1597,6 +1597,8 @@ static void op_run(struct fz_thread *t)
 	memset(run, 0, sizeof(*run));
 	run->steps = x < 75 ? 1 + rnd(t, 16) : x < 90 ? 1 + rnd(t, 1000) :
 		     x < 93 ? 0xffffffffu - rnd(t, 4) : boundary(t, 1);
+	if (chance(t, 25))
+		run->flags = SNN_RUN_RESET_STATE;
 	if (chance(t, 8))
 		mutate(t, run, sizeof(*run), 1);
 	send(t, &p, C_RUN, st, &r);

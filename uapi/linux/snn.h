@@ -23,7 +23,7 @@
 #include <linux/types.h>
 
 #define SNN_ABI_MAJOR		1	/* incompatible changes */
-#define SNN_ABI_MINOR		0	/* additions */
+#define SNN_ABI_MINOR		1	/* additions */
 
 #define SNN_IOC_MAGIC		0xC5
 
@@ -243,9 +243,16 @@ struct snn_doorbell {
 
 /* ---- Running: cluster node ------------------------------------------- */
 
+/*
+ * Reset the neuron state and the timestep (as SNN_IOC_RESET with
+ * SNN_RESET_STATE) before the first timestep; queued input is kept.  The
+ * cluster must be idle (-EBUSY otherwise).  ABI 1.1.
+ */
+#define SNN_RUN_RESET_STATE	(1U << 0)
+
 struct snn_run {
 	__u32 steps;		/* >= 1 */
-	__u32 flags;		/* 0 */
+	__u32 flags;		/* SNN_RUN_* */
 };
 
 /*
