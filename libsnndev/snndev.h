@@ -49,7 +49,7 @@ extern "C" {
 
 #define SNNDEV_API_VERSION	0x000100	/* 0.1.0: major << 16 | minor << 8 | patch */
 
-/* The library's version ("0.1.0") and the driver ABI it speaks ("1.0"). */
+/* The library's version ("0.1.0") and the driver ABI it speaks ("1.1"). */
 const char *snndev_version(void);
 unsigned int snndev_abi_major(void);
 unsigned int snndev_abi_minor(void);
@@ -338,6 +338,20 @@ int snndev_unit_load(struct snndev_unit *u, const struct snndev_net *net,
 
 /* Cluster: run `steps` timesteps (returns at once; see wait). */
 int snndev_unit_run(struct snndev_unit *u, unsigned int steps);
+
+/*
+ * With SNNDEV_RUN_RESET_STATE: first reset the neuron state and the
+ * timestep, as snndev_unit_reset(u, SNNDEV_RESET_STATE) does, keeping the
+ * input already queued.  One call per inference instead of two, and on
+ * boards that do it in hardware one command less.  The cluster must be
+ * idle (-EBUSY).  With a driver older than ABI 1.1 the library resets and
+ * then runs.
+ */
+#define SNNDEV_RUN_RESET_STATE	(1U << 0)
+
+/* Cluster: snndev_unit_run() with SNNDEV_RUN_* flags. */
+int snndev_unit_run_flags(struct snndev_unit *u, unsigned int steps,
+			  unsigned int flags);
 
 enum snndev_state {
 	SNNDEV_STATE_IDLE = 0,

@@ -22,7 +22,8 @@
 
 #define SNNDEV_VERSION_STR	"0.1.0"
 #define SNNDEV_ABI_MAJOR	1	/* the SNN_ABI_MAJOR the library speaks */
-#define SNNDEV_ABI_MINOR	0	/* the least SNN_ABI_MINOR it needs */
+#define SNNDEV_ABI_MINOR	1	/* the SNN_ABI_MINOR it speaks */
+#define SNNDEV_ABI_MINOR_MIN	0	/* the least SNN_ABI_MINOR it needs */
 
 #define SNNDEV_ERRMSG_LEN	512
 

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,10 +86,10 @@ static int need_type(struct snndev_unit *u, const char *fn, uint32_t type)
 
 /* ---- Opening --------------------------------------------------------------------- */
 
-/* (a function: SNNDEV_ABI_MINOR may be 0, and abi_minor < 0 warns) */
+/* (a function: SNNDEV_ABI_MINOR_MIN may be 0, and abi_minor < 0 warns) */
 static unsigned int need_minor(void)
 {
-	return SNNDEV_ABI_MINOR;
+	return SNNDEV_ABI_MINOR_MIN;
 }
 
 /* The ABI check of open: -EPROTO with what to upgrade. */
@@ -99,7 +100,7 @@ int snndev__abi_check(const struct snn_info *info, const char *devnode)
 				   "%s: the snn driver speaks ABI %u.%u, older than libsnndev %s needs (ABI %u.%u or a later %u.x): upgrade the snn kernel module (snn.ko) to ABI %u",
 				   devnode, info->abi_major, info->abi_minor,
 				   SNNDEV_VERSION_STR, SNNDEV_ABI_MAJOR,
-				   SNNDEV_ABI_MINOR, SNNDEV_ABI_MAJOR,
+				   SNNDEV_ABI_MINOR_MIN, SNNDEV_ABI_MAJOR,
 				   SNNDEV_ABI_MAJOR);
 	if (info->abi_major > SNNDEV_ABI_MAJOR)
 		return snndev__err(-EPROTO,
@@ -112,8 +113,8 @@ int snndev__abi_check(const struct snn_info *info, const char *devnode)
 				   "%s: the snn driver speaks ABI %u.%u, older than libsnndev %s needs (ABI %u.%u): upgrade the snn kernel module (snn.ko) to ABI %u.%u or later",
 				   devnode, info->abi_major, info->abi_minor,
 				   SNNDEV_VERSION_STR, SNNDEV_ABI_MAJOR,
-				   SNNDEV_ABI_MINOR, SNNDEV_ABI_MAJOR,
-				   SNNDEV_ABI_MINOR);
+				   SNNDEV_ABI_MINOR_MIN, SNNDEV_ABI_MAJOR,
+				   SNNDEV_ABI_MINOR_MIN);
 	if (info->node_type < SNN_NODE_BOARD || info->node_type > SNN_NODE_ROUTER)
 		return snndev__err(-EPROTO,
 				   "%s: the snn driver reports node type %u, which libsnndev %s does not know: upgrade libsnndev",
@@ -603,19 +604,32 @@ SNNDEV_EXPORT int snndev_unit_load(struct snndev_unit *u,
 
 /* ---- Run, wait, notifications ------------------------------------------------------------ */
 
-SNNDEV_EXPORT int snndev_unit_run(struct snndev_unit *u, unsigned int steps)
+static int unit_run(struct snndev_unit *u, const char *fn, unsigned int steps,
+		    unsigned int flags)
 {
 	struct snn_run run = { .steps = steps };
+	bool fresh = flags & SNNDEV_RUN_RESET_STATE;
 	int ret;
 
 	if (!u)
-		return snndev__err(-EINVAL, "snndev_unit_run: u is NULL");
-	ret = need_type(u, "snndev_unit_run", SNN_NODE_CLUSTER);
+		return snndev__err(-EINVAL, "%s: u is NULL", fn);
+	ret = need_type(u, fn, SNN_NODE_CLUSTER);
 	if (ret)
 		return ret;
+	if (flags & ~SNNDEV_RUN_RESET_STATE)
+		return snndev__uerr(u, -EINVAL, "%s: run: unknown flags 0x%x",
+				    u->devnode, flags & ~SNNDEV_RUN_RESET_STATE);
 	if (!steps)
 		return snndev__uerr(u, -EINVAL, "%s: run: steps is 0, must be at least 1",
 				    u->devnode);
+	if (fresh && u->info.abi_minor < 1) {
+		/* a driver before ABI 1.1 has no SNN_RUN_RESET_STATE */
+		ret = snndev_unit_reset(u, SNNDEV_RESET_STATE);
+		if (ret)
+			return ret;
+	} else if (fresh) {
+		run.flags = SNN_RUN_RESET_STATE;
+	}
 	ret = snndev_ioctl(u->fd, SNN_IOC_RUN, &run);
 	switch (-ret) {
 	case 0:
@@ -627,6 +641,9 @@ SNNDEV_EXPORT int snndev_unit_run(struct snndev_unit *u, unsigned int steps)
 		return snndev__uerr(u, ret, "%s: run: no network is loaded (ENODATA)",
 				    u->devnode);
 	case EBUSY:
+		if (fresh)
+			return snndev__uerr(u, ret, "%s: run: SNNDEV_RUN_RESET_STATE needs an idle cluster, and it is still running or a load or reset is in progress (EBUSY)",
+					    u->devnode);
 		return snndev__uerr(u, ret, "%s: run: a load or reset is in progress (EBUSY)",
 				    u->devnode);
 	case EOVERFLOW:
@@ -634,6 +651,17 @@ SNNDEV_EXPORT int snndev_unit_run(struct snndev_unit *u, unsigned int steps)
 				    u->devnode, steps);
 	}
 	return ioerr(u, "SNN_IOC_RUN", ret);
+}
+
+SNNDEV_EXPORT int snndev_unit_run(struct snndev_unit *u, unsigned int steps)
+{
+	return unit_run(u, "snndev_unit_run", steps, 0);
+}
+
+SNNDEV_EXPORT int snndev_unit_run_flags(struct snndev_unit *u,
+					unsigned int steps, unsigned int flags)
+{
+	return unit_run(u, "snndev_unit_run_flags", steps, flags);
 }
 
 static int64_t now_ns(void)

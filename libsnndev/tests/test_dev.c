@@ -462,6 +462,43 @@ static void test_run_wait(void)
 		      node("snn0.1")));
 	mock.run_ret = 0;
 
+	/* SNNDEV_RUN_RESET_STATE: one RUN with the flag (ABI 1.1) */
+	mock.reset_in = (struct snn_reset){ .flags = 0xdead };
+	CHECK_EQ(snndev_unit_run_flags(u, 18, SNNDEV_RUN_RESET_STATE), 0);
+	CHECK_EQ(mock.run_in.steps, 18);
+	CHECK_EQ(mock.run_in.flags, SNN_RUN_RESET_STATE);
+	CHECK_EQ(mock.reset_in.flags, 0xdead);	/* no SNN_IOC_RESET */
+	CHECK_EQ(snndev_unit_run_flags(u, 2, 0), 0);
+	CHECK_EQ(mock.run_in.flags, 0);
+	CHECK_ERR(snndev_unit_run_flags(u, 2, 6), -EINVAL,
+		  fmt("%s: run: unknown flags 0x6", node("snn0.1")));
+	CHECK_ERR(snndev_unit_run_flags(NULL, 2, 0), -EINVAL,
+		  "snndev_unit_run_flags: u is NULL");
+	mock.run_ret = -EBUSY;
+	CHECK_ERR(snndev_unit_run_flags(u, 1, SNNDEV_RUN_RESET_STATE), -EBUSY,
+		  fmt("%s: run: SNNDEV_RUN_RESET_STATE needs an idle cluster, and it is still running or a load or reset is in progress (EBUSY)",
+		      node("snn0.1")));
+	mock.run_ret = 0;
+	snndev_unit_close(u);
+	/* a driver of ABI 1.0: SNN_IOC_RESET, then a plain RUN */
+	mock_node(SNN_NODE_CLUSTER, 1);
+	mock.info.abi_minor = 0;
+	u = NULL;
+	CHECK_EQ(snndev_unit_open(node("snn0.1"), &u), 0);
+	if (!u)
+		return;
+	CHECK_EQ(snndev_unit_run_flags(u, 7, SNNDEV_RUN_RESET_STATE), 0);
+	CHECK_EQ(mock.reset_in.flags, SNN_RESET_STATE);
+	CHECK_EQ(mock.run_in.steps, 7);
+	CHECK_EQ(mock.run_in.flags, 0);
+	mock.reset_in = (struct snn_reset){ .flags = 0xdead };
+	mock.reset_ret = -EIO;
+	mock.run_in.steps = 0;
+	CHECK(snndev_unit_run_flags(u, 7, SNNDEV_RUN_RESET_STATE) == -EIO);
+	CHECK_EQ(mock.reset_in.flags, SNN_RESET_STATE);
+	CHECK_EQ(mock.run_in.steps, 0);	/* no RUN after a failed reset */
+	mock.reset_ret = 0;
+
 	mock.wait_out = (struct snn_wait){ .state = SNN_STATE_IDLE,
 					   .timestep = 3 };
 	CHECK_EQ(snndev_unit_wait(u, -1, 0, &st), 0);
