@@ -23,7 +23,8 @@
  *              host CPU time (asked from scripts/vm-run.py's host agent)
  *   isolation  (d) the digits classifier (tools/digits) as one process on
  *              each of four clusters: each alone, then all four at once;
- *              per-image latency p99
+ *              per-image latency p99; back to back, and paced (one image
+ *              every --pace-ms per process)
  *
  *   snn-bench [OPTIONS] [PHASE...]     (default: all four)
  *
@@ -132,13 +133,15 @@ static struct {
 	const char *digits_set;
 	unsigned int images;		/* (d) images per process and round */
 	unsigned int procs;		/* (d) processes (clusters 0..procs-1) */
+	double pace_ms;			/* (d) paced: one image per pace_ms */
 } opt = {
 	.rounds = 3, .batched_events = 2000000, .single_events = 40000,
 	.batch = 256, .rtt_rounds = 2000,
 	.levels = { 0, 0.1, 0.25, 0.5, 0.75, 1.0 }, .n_levels = 6,
 	.infer_n = 10, .infer_s = 0.5,
 	.digits_net = "/digits/digits.snnet",
-	.digits_set = "/digits/test-set.txt", .images = 200, .procs = 4,
+	.digits_set = "/digits/test-set.txt", .images = 600, .procs = 4,
+	.pace_ms = 5,
 };
 
 /* ---- the host agent (scripts/vm-run.py): QEMU's CPU time -------------- */
@@ -501,8 +504,8 @@ static size_t make_input(double a, uint64_t *ev)
 			x = perm[i];
 			perm[i] = perm[j];
 			perm[j] = x;
-			ev[n++] = htole64(snndev_event(t, perm[i] / SYN_AXONS,
-						       perm[i] % SYN_AXONS));
+			ev[n++] = snndev_event(t, perm[i] / SYN_AXONS,
+					       perm[i] % SYN_AXONS);
 		}
 	return n;
 }
@@ -513,7 +516,11 @@ struct infer_ctx {
 	unsigned int steps;
 	uint64_t out_events;
 	double t_reset, t_input, t_run;	/* wall time in each part, summed */
+	double c_reset, c_input, c_run;	/* CPU time in each part, summed */
 };
+
+/* false: --separate-reset (SNN_IOC_RESET, then a plain run) */
+static bool run_fresh = true;
 
 /*
  * Run, wait for the run to finish (one wake-up), then read the output.
@@ -528,7 +535,8 @@ static int run_wait(struct infer_ctx *c)
 	const uint64_t *ev;
 	size_t n;
 
-	if (snndev_unit_run(c->u, c->steps))
+	if (snndev_unit_run_flags(c->u, c->steps,
+				  run_fresh ? SNNDEV_RUN_RESET_STATE : 0))
 		return dev_fail("run");
 	do {
 		if (snndev_unit_wait(c->u, 30000, 0, &st))
@@ -542,34 +550,38 @@ static int run_wait(struct infer_ctx *c)
 	return EX_OK;
 }
 
-/* One inference: fresh state, the input into the ring (one doorbell), run,
- * wait, read the output. */
+/*
+ * One inference: the input into the ring (one doorbell), run from a fresh
+ * state (SNNDEV_RUN_RESET_STATE; --separate-reset: a reset call first),
+ * wait, read the output.
+ */
 static int infer_once(struct infer_ctx *c, const uint64_t *ev, size_t n_ev)
 {
-	size_t done = 0;
-	double t0 = now(), t1, t2;
+	double t0 = now(), t1, t2, c0 = cpu_self(), c1, c2;
 	int ret;
 
-	if (snndev_unit_reset(c->u, SNNDEV_RESET_STATE))
+	if (!run_fresh && snndev_unit_reset(c->u, SNNDEV_RESET_STATE))
 		return dev_fail("reset");
 	t1 = now();
-	while (done < n_ev) {
-		uint64_t *slot;
-		size_t n = snndev_queue_prepare(c->in, &slot, n_ev - done);
+	c1 = cpu_self();
+	if (n_ev) {
+		long k = snndev_queue_push(c->in, ev, n_ev);
 
-		if (!n)
-			return fail(EX_DEVICE, "the input queue is full before the run");
-		memcpy(slot, ev + done, n * sizeof(*ev));
-		snndev_queue_commit(c->in, n);
-		done += n;
+		if (k < 0)
+			return dev_fail("input queue");
+		if ((size_t)k != n_ev)
+			return fail(EX_DEVICE, "the input queue took %ld of %zu events before the run",
+				    k, n_ev);
 	}
-	if (n_ev && snndev_queue_flush(c->in))
-		return dev_fail("input doorbell");
 	t2 = now();
+	c2 = cpu_self();
 	ret = run_wait(c);
 	c->t_reset += t1 - t0;
 	c->t_input += t2 - t1;
 	c->t_run += now() - t2;
+	c->c_reset += c1 - c0;
+	c->c_input += c2 - c1;
+	c->c_run += cpu_self() - c2;
 	return ret;
 }
 
@@ -577,6 +589,7 @@ struct level_res {
 	double wall[16], guest[16], host[16];	/* per inference, per round */
 	uint64_t events, syn, upd, spikes, out;	/* totals over all rounds */
 	double t_reset, t_input, t_run;		/* wall, totals */
+	double c_reset, c_input, c_run;		/* guest CPU, totals */
 	unsigned int n;				/* inferences in total */
 	unsigned int n_round[16];		/* inferences in each round */
 };
@@ -591,7 +604,7 @@ static int bench_infer(void)
 	size_t max_ev = (size_t)SYN_INPUTS * SYN_STEPS;
 	unsigned int lg = 1, r, l, k, i;
 	uint64_t depth, c0[SNNDEV_CNT_COUNT], c1[SNNDEV_CNT_COUNT];
-	double t_load, idle_h, idle_g;
+	double t_load, idle_h, idle_g, sleep_g;
 	int ret;
 
 	ret = open_cluster(0, &c.u);
@@ -642,6 +655,15 @@ static int bench_infer(void)
 	usleep(1000000);
 	idle_g = now() - idle_g;
 	idle_h = (host_cpu() - idle_h) / idle_g;
+	/*
+	 * What the guest charges a process for sleeping 5 ms and waking up
+	 * (no device involved): the floor under the guest CPU cost of any
+	 * inference that waits for its run
+	 */
+	sleep_g = cpu_self();
+	for (i = 0; i < 50; i++)
+		usleep(5000);
+	sleep_g = (cpu_self() - sleep_g) / 50;
 	/* warm up: one inference per level */
 	for (l = 0; l < opt.n_levels && !ret; l++)
 		ret = infer_once(&c, ev[l][0], n_ev[l][0]);
@@ -657,6 +679,7 @@ static int bench_infer(void)
 			}
 			c.out_events = 0;
 			c.t_reset = c.t_input = c.t_run = 0;
+			c.c_reset = c.c_input = c.c_run = 0;
 			h0 = host_cpu();
 			g0 = cpu_self();
 			w0 = now();
@@ -683,17 +706,22 @@ static int bench_infer(void)
 			res[l].t_reset += c.t_reset;
 			res[l].t_input += c.t_input;
 			res[l].t_run += c.t_run;
+			res[l].c_reset += c.c_reset;
+			res[l].c_input += c.c_input;
+			res[l].c_run += c.c_run;
 		}
 	}
 	if (ret)
 		goto out;
 	printf("BENCH infer {\"cluster\": \"snn%u.0\", \"network\": {\"cores\": %d, \"neurons_per_core\": %d, "
 	       "\"input_axons\": %d, \"synapses\": %d, \"timesteps\": %d, \"load_s\": %.4f}, "
-	       "\"rounds\": %u, \"min_inferences\": %u, \"min_seconds\": %.3g, ",
+	       "\"state_reset\": \"%s\", \"rounds\": %u, \"min_inferences\": %u, \"min_seconds\": %.3g, ",
 	       opt.board, SYN_CORES, SYN_NEURONS, SYN_INPUTS,
-	       SYN_INPUTS * SYN_PER_AXON, SYN_STEPS, t_load, opt.rounds,
+	       SYN_INPUTS * SYN_PER_AXON, SYN_STEPS, t_load,
+	       run_fresh ? "run flag" : "own call", opt.rounds,
 	       opt.infer_n, opt.infer_s);
 	jnum("idle_host_cpu_per_s", idle_h, true);
+	jnum("sleep_5ms_guest_cpu_s", sleep_g, true);
 	printf("\"levels\": [");
 	for (l = 0; l < opt.n_levels; l++) {
 		struct level_res *x = &res[l];
@@ -729,10 +757,12 @@ static int bench_infer(void)
 		}
 		printf("\"per_inference\": {\"input_events\": %.1f, \"syn_ops\": %.1f, "
 		       "\"neuron_updates\": %.1f, \"spikes\": %.1f, \"output_events\": %.1f, "
-		       "\"reset_ms\": %.4f, \"input_ms\": %.4f, \"run_wait_ms\": %.4f}}",
+		       "\"reset_ms\": %.4f, \"input_ms\": %.4f, \"run_wait_ms\": %.4f, "
+		       "\"reset_cpu_ms\": %.4f, \"input_cpu_ms\": %.4f, \"run_wait_cpu_ms\": %.4f}}",
 		       x->events / n, x->syn / n, x->upd / n, x->spikes / n,
 		       x->out / n, x->t_reset / n * 1e3, x->t_input / n * 1e3,
-		       x->t_run / n * 1e3);
+		       x->t_run / n * 1e3, x->c_reset / n * 1e3,
+		       x->c_input / n * 1e3, x->c_run / n * 1e3);
 	}
 	printf("]}\n");
 	fflush(stdout);
@@ -753,17 +783,20 @@ out:
 /*
  * One process's work: open cluster cl, load the digits network, wait for
  * the start byte on go_fd (-1: start at once), classify the images (one
- * inference each: reset, input, run 18 steps, wait, output) and write
- * their latencies (seconds, doubles) to res_fd.
+ * inference each: input, run 18 steps from a fresh state, wait, output)
+ * and write their latencies (seconds, doubles) to res_fd.  pace > 0:
+ * image i starts pace seconds after image i - 1 started (at once if that
+ * time has passed), and its latency counts from its start; pace 0: back
+ * to back.
  */
 static int digits_proc(unsigned int cl, const struct snndev_net *net,
-		       const struct image *img, size_t n_img, int ready_fd,
-		       int go_fd, int res_fd)
+		       const struct image *img, size_t n_set, size_t n_img,
+		       double pace, int ready_fd, int go_fd, int res_fd)
 {
 	struct infer_ctx c = { .steps = T_IN + 2 };
 	uint64_t ev[MAX_EVENTS];
 	unsigned int cores, npc, apc;
-	double *lat;
+	double *lat, start;
 	size_t x, i;
 	char b = 0;
 	int ret;
@@ -789,13 +822,21 @@ static int digits_proc(unsigned int cl, const struct snndev_net *net,
 		ret = fail(EX_DEVICE, "pipe: %s", strerror(errno));
 		goto out;
 	}
+	/* paced streams start at different phases: 0, 1/N, 2/N.. of pace */
+	start = now() + pace * (cl % opt.procs) / opt.procs;
 	for (i = 0; i < n_img && !ret; i++) {
-		double t0 = now();
+		double t0 = start + i * pace, t = now();
+		size_t n_ev;
 
-		size_t n_ev = digits_encode(&img[i], apc, ev), k;
+		if (pace > 0 && t < t0) {
+			struct timespec ts = { .tv_sec = (time_t)(t0 - t),
+				.tv_nsec = (long)((t0 - t - (time_t)(t0 - t)) * 1e9) };
 
-		for (k = 0; k < n_ev; k++)	/* the ring is little endian */
-			ev[k] = htole64(ev[k]);
+			nanosleep(&ts, NULL);
+		}
+		t0 = now();
+		n_ev = digits_encode(&img[i % n_set], apc, ev);
+
 		ret = infer_once(&c, ev, n_ev);
 		lat[i] = now() - t0;
 	}
@@ -814,7 +855,8 @@ out:
  */
 static int digits_group(unsigned int first, unsigned int count,
 			const struct snndev_net *net, const struct image *img,
-			size_t n_img, double *p50, double *p99)
+			size_t n_set, size_t n_img, double pace, double *p50,
+			double *p99)
 {
 	int ready[2], go[2], res[16][2];
 	pid_t pid[16];
@@ -837,8 +879,8 @@ static int digits_group(unsigned int first, unsigned int count,
 			close(ready[0]);
 			close(go[1]);
 			close(res[k][0]);
-			_exit(digits_proc(first + k, net, img, n_img, ready[1],
-					  go[0], res[k][1]));
+			_exit(digits_proc(first + k, net, img, n_set, n_img,
+					  pace, ready[1], go[0], res[k][1]));
 		}
 		close(res[k][1]);
 	}
@@ -887,24 +929,58 @@ static void jrounds_ms(const char *key, double v[][16], unsigned int k)
 	printf("]");
 }
 
+/* The results of one mode of (d): per round, per cluster */
+struct iso_res {
+	double a50[16][16], a99[16][16], t50[16][16], t99[16][16];
+};
+
+static void iso_print(const struct iso_res *x)
+{
+	unsigned int k;
+
+	printf("\"clusters\": [");
+	for (k = 0; k < opt.procs; k++) {
+		printf("%s{\"cluster\": \"snn%u.%u\"", k ? ", " : "",
+		       opt.board, k);
+		jrounds_ms("alone_p50_ms", x->a50, k);
+		jrounds_ms("alone_p99_ms", x->a99, k);
+		jrounds_ms("together_p50_ms", x->t50, k);
+		jrounds_ms("together_p99_ms", x->t99, k);
+		printf("}");
+	}
+	printf("]");
+}
+
+/*
+ * (d), in two modes: back to back (every process classifies as fast as
+ * it can: on a host with fewer cores than the guest has busy vCPUs plus
+ * the board's busy workers, this measures the host's CPU count) and paced
+ * (each process starts an image every pace_ms, as a sensor stream would:
+ * this measures what one cluster's users do to another's latency).
+ */
 static int bench_isolation(void)
 {
 	struct snndev_net *net = NULL;
 	struct image *img = NULL;
-	double a50[16][16], a99[16][16], t50[16][16], t99[16][16];
-	size_t n_img = 0;
-	unsigned int r, k;
+	struct iso_res *res;
+	size_t n_img, n_set = 0;
+	unsigned int r, k, m, modes = opt.pace_ms > 0 ? 2 : 1;
 	uint64_t clusters;
 	struct snndev_unit *u;
 	int ret;
 
-	ret = digits_read_set(opt.digits_set, &img, &n_img);
-	if (ret)
+	res = calloc(2, sizeof(*res));
+	if (!res)
+		return fail(EX_DEVICE, "out of memory");
+	ret = digits_read_set(opt.digits_set, &img, &n_set);
+	if (ret) {
+		free(res);
 		return ret;
-	if (n_img > opt.images)
-		n_img = opt.images;
+	}
+	n_img = opt.images;	/* the set over again if it has fewer */
 	if (snndev_net_read_file(opt.digits_net, &net)) {
 		free(img);
+		free(res);
 		return fail(EX_INPUT, "%s", snndev_errmsg());
 	}
 	ret = open_cluster(0, &u);
@@ -918,30 +994,36 @@ static int bench_isolation(void)
 		goto out;
 	}
 	for (r = 0; r < opt.rounds && !ret; r++) {
-		for (k = 0; k < opt.procs && !ret; k++)
-			ret = digits_group(k, 1, net, img, n_img, a50[r], a99[r]);
-		if (!ret)
-			ret = digits_group(0, opt.procs, net, img, n_img,
-					   t50[r], t99[r]);
+		for (m = 0; m < modes && !ret; m++) {
+			double pace = m ? opt.pace_ms / 1e3 : 0;
+			struct iso_res *x = &res[m];
+
+			for (k = 0; k < opt.procs && !ret; k++)
+				ret = digits_group(k, 1, net, img, n_set, n_img,
+						   pace, x->a50[r], x->a99[r]);
+			if (!ret)
+				ret = digits_group(0, opt.procs, net, img, n_set,
+						   n_img, pace, x->t50[r],
+						   x->t99[r]);
+		}
 	}
 	if (ret)
 		goto out;
 	printf("BENCH isolation {\"network\": \"digits\", \"images\": %zu, \"timesteps\": %d, "
-	       "\"processes\": %u, \"rounds\": %u, \"clusters\": [",
-	       n_img, T_IN + 2, opt.procs, opt.rounds);
-	for (k = 0; k < opt.procs; k++) {
-		printf("%s{\"cluster\": \"snn%u.%u\"", k ? ", " : "",
-		       opt.board, k);
-		jrounds_ms("alone_p50_ms", a50, k);
-		jrounds_ms("alone_p99_ms", a99, k);
-		jrounds_ms("together_p50_ms", t50, k);
-		jrounds_ms("together_p99_ms", t99, k);
+	       "\"state_reset\": \"%s\", \"processes\": %u, \"rounds\": %u, ",
+	       n_img, T_IN + 2, run_fresh ? "run flag" : "own call",
+	       opt.procs, opt.rounds);
+	iso_print(&res[0]);
+	if (modes > 1) {
+		printf(", \"paced\": {\"period_ms\": %.4g, ", opt.pace_ms);
+		iso_print(&res[1]);
 		printf("}");
 	}
-	printf("]}\n");
+	printf("}\n");
 	fflush(stdout);
 out:
 	snndev_net_free(net);
+	free(res);
 	free(img);
 	return ret;
 }
@@ -970,7 +1052,12 @@ static void usage(FILE *f)
 "      --infer-seconds S  infer: and for at least S seconds (0.5)\n"
 "      --digits-net FILE  isolation: digits.snnet (/digits/digits.snnet)\n"
 "      --digits-set FILE  isolation: test-set.txt (/digits/test-set.txt)\n"
-"      --images N         isolation: images per process and round (200)\n"
+"      --images N         isolation: images per process and run (600; the\n"
+"                         test set over again if it has fewer)\n"
+"      --pace-ms MS       isolation: also paced, one image per MS ms per\n"
+"                         process (5; 0: back to back only)\n"
+"      --separate-reset   infer, isolation: reset the state with its own call\n"
+"                         before each run, not with SNNDEV_RUN_RESET_STATE\n"
 "  -h, --help\n"
 "\n"
 "Exit status: 0 ok, 1 usage, 2 device error, 3 bad input file.\n", prog);
@@ -1029,6 +1116,8 @@ int main(int argc, char **argv)
 		{ "digits-set", required_argument, NULL, 8 },
 		{ "images", required_argument, NULL, 9 },
 		{ "infer-seconds", required_argument, NULL, 10 },
+		{ "separate-reset", no_argument, NULL, 11 },
+		{ "pace-ms", required_argument, NULL, 12 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1091,6 +1180,19 @@ int main(int argc, char **argv)
 			if (end == optarg || *end || !(opt.infer_s >= 0 &&
 						       opt.infer_s <= 3600))
 				return fail(EX_USAGE, "--infer-seconds '%s': expected seconds 0..3600",
+					    optarg);
+			break;
+		}
+		case 11:
+			run_fresh = false;
+			break;
+		case 12: {
+			char *end;
+
+			opt.pace_ms = strtod(optarg, &end);
+			if (end == optarg || *end || !(opt.pace_ms >= 0 &&
+						       opt.pace_ms <= 10000))
+				return fail(EX_USAGE, "--pace-ms '%s': expected milliseconds 0..10000",
 					    optarg);
 			break;
 		}
