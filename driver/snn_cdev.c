@@ -233,10 +233,9 @@ static long snn_ioc_doorbell(struct snn_file *f, void *arg)
 		return ret;
 	if (!f->rings[d->dir][d->index])
 		return -ENOENT;
-	b->ops->doorbell(b, f->unit->hw,
-			 d->dir == SNN_QUEUE_IN ? SNN_DB_INQ(d->index) :
-			 SNN_DB_OUTQ(d->index), d->value);
-	return 0;
+	return b->ops->doorbell(b, f->unit->hw,
+				d->dir == SNN_QUEUE_IN ? SNN_DB_INQ(d->index) :
+				SNN_DB_OUTQ(d->index), d->value);
 }
 
 /* ---- load, run, wait --------------------------------------------------- */
@@ -366,6 +365,12 @@ static long snn_ioc_run(struct snn_file *f, void *arg)
 	return 0;
 }
 
+/* Output the device wrote that is still on its way to the host rings. */
+static bool snn_output_in_flight(struct snn_board *b, unsigned int cl)
+{
+	return b->ops->output_in_flight && b->ops->output_in_flight(b, cl);
+}
+
 static bool snn_output_pending(struct snn_file *f)
 {
 	struct snn_board *b = f->unit->board;
@@ -422,7 +427,7 @@ static int snn_wait_state(struct snn_file *f, struct snn_wait *w)
 		w->error_info = snn_cl_rd(b, u->hw, SNN_CL_ERROR_INFO);
 	} else if (st & (SNN_CL_ST_STALLED | SNN_CL_ST_ROUTE_WAIT)) {
 		w->state = SNN_STATE_STALLED;
-	} else if (st & SNN_CL_ST_RUNNING) {
+	} else if (st & SNN_CL_ST_RUNNING || snn_output_in_flight(b, u->hw)) {
 		w->state = SNN_STATE_RUNNING;
 	} else {
 		w->state = SNN_STATE_IDLE;
@@ -1107,7 +1112,8 @@ static __poll_t snn_poll(struct file *filp, poll_table *wait)
 		if ((st & SNN_CL_ST_ERROR) || u->health == SNN_HEALTH_FAILED)
 			mask |= EPOLLPRI;
 		if (snn_output_pending(f) ||
-		    (f->run_started && !(st & SNN_CL_ST_RUNNING)))
+		    (f->run_started && !(st & SNN_CL_ST_RUNNING) &&
+		     !snn_output_in_flight(u->board, u->hw)))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (snn_input_space(f))
 			mask |= EPOLLOUT | EPOLLWRNORM;

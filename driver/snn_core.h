@@ -4,7 +4,8 @@
  *
  * The core knows the board's register interface (snn_hw.h) but not the
  * transport: register access, doorbells, queue memory and network loading
- * go through struct snn_transport_ops (snn_pci.c implements it for PCIe).
+ * go through struct snn_transport_ops (snn_pci.c implements it for PCIe,
+ * snn_usb.c for USB).
  *
  * Lifetime.  A board is reference counted: the transport holds one
  * reference from probe to remove, every open file one more.  Remove marks
@@ -72,8 +73,9 @@ struct snn_transport_ops {
 	u32 transport;		/* SNN_TRANSPORT_* */
 	u32 (*rd)(struct snn_board *b, u32 off);
 	void (*wr)(struct snn_board *b, u32 off, u32 val);
-	void (*doorbell)(struct snn_board *b, unsigned int cl, u32 off,
-			 u32 val);
+	/* A doorbell write; a transport that moves ring contents may fail. */
+	int (*doorbell)(struct snn_board *b, unsigned int cl, u32 off,
+			u32 val);
 	int (*ring_alloc)(struct snn_board *b, struct snn_ring *r);
 	void (*ring_free)(struct snn_board *b, struct snn_ring *r);
 	/* Page frame of page @pg of @r, for a user mapping of it. */
@@ -92,6 +94,12 @@ struct snn_transport_ops {
 	void (*load_done)(struct snn_board *b, void *token);
 	/* Stop all DMA (board reset); the device may already be gone. */
 	void (*quiesce)(struct snn_board *b);
+	/*
+	 * Optional: output the device has written but the host rings do not
+	 * show yet (a transport that moves output over its own pipe).  A
+	 * finished run counts as running until this is false.
+	 */
+	bool (*output_in_flight)(struct snn_board *b, unsigned int cl);
 };
 
 /* A node: the board's control node, a cluster or a routing unit. */
@@ -168,6 +176,7 @@ int snn_board_register(struct snn_board *b);
 void snn_board_unregister(struct snn_board *b);
 void snn_board_put(struct snn_board *b);
 void snn_board_irq_cluster(struct snn_board *b, unsigned int cl);
+void snn_board_output_arrived(struct snn_board *b, unsigned int cl);
 void snn_board_irq_error(struct snn_board *b);
 
 /* Helpers shared by the core files. */
@@ -208,6 +217,10 @@ int snn_board_reset(struct snn_board *b);
 void snn_board_reset_begin(struct snn_board *b);
 void snn_board_reset_end(struct snn_board *b, bool ok);
 void snn_watchdog_arm(struct snn_unit *u);
+
+/* snn_usb.c */
+int snn_usb_init(void);
+void snn_usb_exit(void);
 
 /* snn_pci.c */
 int snn_pci_init(void);

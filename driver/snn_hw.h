@@ -323,4 +323,45 @@
 #define SNN_LIF_BIAS_EXP_MIN		(-7)
 #define SNN_LIF_BIAS_EXP_MAX		7
 
+/* ---- The USB transport (docs/hardware.md section 12) ------------------- */
+#define SNN_USB_VENDOR_ID		0x1209	/* pid.codes */
+#define SNN_USB_PRODUCT_ID		0x5300
+#define SNN_USB_CLASS			0xff
+#define SNN_USB_SUBCLASS		0x53
+#define SNN_USB_PROTOCOL		0x01
+#define SNN_USB_EP_CMD			0x01	/* bulk OUT: MEM_WRITE, MEM_READ */
+#define SNN_USB_EP_OUTPUT		0x82	/* bulk IN: OUTPUT, MEM_DATA */
+#define SNN_USB_EP_INPUT		0x03	/* bulk OUT: INPUT */
+#define SNN_USB_EP_STATUS		0x84	/* interrupt IN: status */
+/* vendor control requests, recipient device */
+#define SNN_USB_REQ_READ_REG		0x01	/* IN 4: wValue|wIndex << 16 */
+#define SNN_USB_REQ_WRITE_REG		0x02	/* OUT 4 */
+#define SNN_USB_REQ_DOORBELL		0x03	/* OUT 4: wValue cl, wIndex off */
+#define SNN_USB_REQ_GET_INFO		0x04	/* IN 16 */
+#define SNN_USB_PROTO_VERSION		0x00010000
+/* GET_INFO reply */
+#define SNN_USB_INFO_SIZE		16
+#define SNN_USB_INFO_VERSION		0	/* le32 */
+#define SNN_USB_INFO_MEM_SIZE		4	/* le64: device memory bytes */
+#define SNN_USB_INFO_MAX_PAYLOAD	12	/* le32: largest frame payload */
+/* bulk frames: one per transfer, a header and len bytes of payload */
+#define SNN_USB_FRAME_MAGIC		0x31554e53	/* "SNU1" */
+#define SNN_USB_HDR_SIZE		24
+#define SNN_USB_HDR_MAGIC		0	/* le32 */
+#define SNN_USB_HDR_TYPE		4	/* le16: SNN_USB_T_* */
+#define SNN_USB_HDR_CLUSTER		6	/* le16 */
+#define SNN_USB_HDR_QUEUE		8	/* le16 */
+#define SNN_USB_HDR_FLAGS		10	/* le16: 0 */
+#define SNN_USB_HDR_LEN			12	/* le32: payload bytes */
+#define SNN_USB_HDR_ARG			16	/* le64 */
+#define SNN_USB_T_MEM_WRITE		0x01	/* arg: device address */
+#define SNN_USB_T_MEM_READ		0x02	/* arg: address, len: wanted */
+#define SNN_USB_T_INPUT			0x10	/* arg: new producer index */
+#define SNN_USB_T_OUTPUT		0x81	/* arg: new tail index */
+#define SNN_USB_T_MEM_DATA		0x82	/* arg: address */
+/* status message on SNN_USB_EP_STATUS */
+#define SNN_USB_STATUS_SIZE		16
+#define SNN_USB_STATUS_VECTORS		0	/* le32: bit v: vector v fired */
+#define SNN_USB_STATUS_SEQ		4	/* le32 */
+
 #endif /* SNN_HW_H */

@@ -235,17 +235,22 @@ void snn_unit_set_health(struct snn_unit *u, enum snn_health h,
 
 /* ---- interrupts ---------------------------------------------------------- */
 
+/*
+ * A cluster's interrupt: from the PCIe transport's hard interrupt handler,
+ * from the USB transport's work item (its register reads sleep).
+ */
 void snn_board_irq_cluster(struct snn_board *b, unsigned int cl)
 {
 	struct snn_unit *u = &b->units[cl];
 	struct snn_file *f;
+	unsigned long flags;
 	u32 bits;
 
 	bits = snn_cl_rd(b, cl, SNN_CL_IRQ_STATUS);
 	if (!bits || bits == ~0u)
 		return;
 	snn_cl_wr(b, cl, SNN_CL_IRQ_STATUS, bits);
-	spin_lock(&u->irq_lock);
+	spin_lock_irqsave(&u->irq_lock, flags);
 	u->irq_bits |= bits;
 	f = u->owner;
 	if (f && f->efd) {
@@ -260,7 +265,28 @@ void snn_board_irq_cluster(struct snn_board *b, unsigned int cl)
 		if (ev & f->efd_events)
 			snn_eventfd_signal(f->efd);
 	}
-	spin_unlock(&u->irq_lock);
+	spin_unlock_irqrestore(&u->irq_lock, flags);
+	atomic_inc(&u->irq_seq);
+	wake_up_all(&u->wq);
+}
+
+/*
+ * A transport that moves output over its own pipe (USB) has just put new
+ * events into a host ring of cluster @cl: wake the waiters, and signal
+ * an eventfd for SNN_NOTIFY_OUTPUT, since the interrupt that announced
+ * the output may have come before the events.  Any context.
+ */
+void snn_board_output_arrived(struct snn_board *b, unsigned int cl)
+{
+	struct snn_unit *u = &b->units[cl];
+	unsigned long flags;
+	struct snn_file *f;
+
+	spin_lock_irqsave(&u->irq_lock, flags);
+	f = u->owner;
+	if (f && f->efd && (f->efd_events & SNN_NOTIFY_OUTPUT))
+		snn_eventfd_signal(f->efd);
+	spin_unlock_irqrestore(&u->irq_lock, flags);
 	atomic_inc(&u->irq_seq);
 	wake_up_all(&u->wq);
 }
@@ -1102,8 +1128,13 @@ static int __init snn_init(void)
 	ret = snn_pci_init();
 	if (ret)
 		goto err_class;
+	ret = snn_usb_init();
+	if (ret)
+		goto err_pci;
 	return 0;
 
+err_pci:
+	snn_pci_exit();
 err_class:
 	class_destroy(snn_class);
 err_cdev:
@@ -1118,6 +1149,7 @@ err_mnt:
 
 static void __exit snn_exit(void)
 {
+	snn_usb_exit();
 	snn_pci_exit();
 	debugfs_remove_recursive(snn_debugfs);
 	class_destroy(snn_class);

@@ -73,14 +73,15 @@ static void snn_pci_wr(struct snn_board *b, u32 off, u32 val)
 	writel(val, p->regs + off);
 }
 
-static void snn_pci_doorbell(struct snn_board *b, unsigned int cl, u32 off,
-			     u32 val)
+static int snn_pci_doorbell(struct snn_board *b, unsigned int cl, u32 off,
+			    u32 val)
 {
 	struct snn_pci *p = b->priv;
 
 	/* ring entries written by the CPU must be visible before this */
 	wmb();
 	writel(val, p->db + (size_t)cl * SNN_DB_PAGE_SIZE + off);
+	return 0;
 }
 
 static int snn_pci_ring_alloc(struct snn_board *b, struct snn_ring *r)

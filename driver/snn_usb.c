@@ -1,0 +1,816 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snndev USB transport (docs/hardware.md section 12).
+ *
+ * The board is the same as on PCIe; only the way to it differs:
+ *
+ *  - registers: vendor control requests READ_REG and WRITE_REG (they
+ *    sleep, so this transport calls the core's interrupt handling from a
+ *    work item, never from atomic context);
+ *  - memory: the board has its own.  Queue rings and network images live
+ *    in device memory at addresses this file allocates (a gen_pool), and
+ *    the rings user space maps are host copies of them:
+ *      input:  SNN_IOC_DOORBELL sends the events between the producer
+ *              index last sent and the new one in an INPUT frame on the
+ *              input endpoint; the device writes them into its ring and
+ *              takes the new producer index as its doorbell.  The host
+ *              ring's consumer index is refreshed from the device's HEAD
+ *              register whenever the cluster interrupts;
+ *      output: the device sends every event it writes into an output
+ *              ring in an OUTPUT frame on the output endpoint; the
+ *              completion copies them into the host ring and publishes
+ *              the new tail index.  The consumer doorbell is a DOORBELL
+ *              control request;
+ *  - interrupts: messages on the status endpoint name the vectors that
+ *    fired; a work item handles them as the PCIe transport's MSI-X
+ *    handler does;
+ *  - no doorbell page to map: SNN_CAP_MAPPED_DOORBELL is not offered.
+ *
+ * A run's RUN_DONE can overtake its last OUTPUT frames (two pipes), so
+ * output_in_flight() compares each output ring's received tail with the
+ * device's TAIL register, and the core reports the run finished only
+ * when they agree.
+ */
+#include <linux/module.h>
+#include <linux/usb.h>
+#include <linux/genalloc.h>
+#include <linux/vmalloc.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+
+#include "snn_core.h"
+#include "snn_compat.h"
+
+#define SNN_USB_TIMEOUT_MS	2000
+#define SNN_USB_RX_URBS		2
+/* device memory below this is never handed out (gen_pool uses 0 as "none") */
+#define SNN_USB_MEM_START	0x1000
+#define SNN_USB_MEM_ORDER	12	/* allocation granule: 4 KiB */
+
+struct snn_usb_in {
+	struct snn_ring *r;
+	u32 sent;		/* producer index the device has */
+};
+
+struct snn_usb {
+	struct usb_device *udev;
+	struct usb_interface *intf;
+	struct snn_board *board;
+	u64 mem_size;
+	u32 max_payload;
+	struct gen_pool *pool;
+
+	/* one INPUT or MEM_WRITE frame at a time, from tx_buf */
+	struct mutex tx_lock;
+	void *tx_buf;
+
+	/* the queues' host rings; out[] is read by the RX completion */
+	spinlock_t qlock;
+	struct snn_usb_in in[SNN_MAX_CLUSTERS][SNN_MAX_QUEUES];
+	struct snn_ring *out[SNN_MAX_CLUSTERS][SNN_MAX_QUEUES];
+
+	struct urb *rx[SNN_USB_RX_URBS];
+	struct urb *st;
+	atomic_t vectors;	/* fired, not yet handled by irq_work */
+	struct work_struct irq_work;
+	bool stopping;		/* no URB is resubmitted */
+	char name[32];
+};
+
+struct snn_usb_load {
+	unsigned long addr;
+	size_t len;
+};
+
+/* ---- registers ------------------------------------------------------------ */
+
+static u32 snn_usb_rd(struct snn_board *b, u32 off)
+{
+	struct snn_usb *p = b->priv;
+	__le32 v;
+
+	if (usb_control_msg_recv(p->udev, 0, SNN_USB_REQ_READ_REG,
+				 USB_DIR_IN | USB_TYPE_VENDOR | USB_RECIP_DEVICE,
+				 off & 0xffff, off >> 16, &v, sizeof(v),
+				 SNN_USB_TIMEOUT_MS, GFP_KERNEL))
+		return ~0u;	/* as a PCIe read of a removed device */
+	return le32_to_cpu(v);
+}
+
+static int snn_usb_ctrl_out(struct snn_usb *p, u8 req, u16 value, u16 index,
+			    u32 val)
+{
+	__le32 v = cpu_to_le32(val);
+
+	return usb_control_msg_send(p->udev, 0, req,
+				    USB_DIR_OUT | USB_TYPE_VENDOR |
+				    USB_RECIP_DEVICE, value, index, &v,
+				    sizeof(v), SNN_USB_TIMEOUT_MS, GFP_KERNEL);
+}
+
+static void snn_usb_wr(struct snn_board *b, u32 off, u32 val)
+{
+	/* a failed write shows as all-ones reads, like a removed device */
+	snn_usb_ctrl_out(b->priv, SNN_USB_REQ_WRITE_REG, off & 0xffff,
+			 off >> 16, val);
+}
+
+/* ---- frames --------------------------------------------------------------- */
+
+static void snn_usb_hdr(void *buf, u16 type, u16 cl, u16 q, u32 len, u64 arg)
+{
+	u8 *h = buf;
+
+	put_unaligned_le32(SNN_USB_FRAME_MAGIC, h + SNN_USB_HDR_MAGIC);
+	put_unaligned_le16(type, h + SNN_USB_HDR_TYPE);
+	put_unaligned_le16(cl, h + SNN_USB_HDR_CLUSTER);
+	put_unaligned_le16(q, h + SNN_USB_HDR_QUEUE);
+	put_unaligned_le16(0, h + SNN_USB_HDR_FLAGS);
+	put_unaligned_le32(len, h + SNN_USB_HDR_LEN);
+	put_unaligned_le64(arg, h + SNN_USB_HDR_ARG);
+}
+
+/* Send the frame in tx_buf (header and @len bytes); tx_lock held. */
+static int snn_usb_send(struct snn_usb *p, u8 ep, u32 len)
+{
+	int done, ret;
+
+	ret = usb_bulk_msg(p->udev, usb_sndbulkpipe(p->udev, ep), p->tx_buf,
+			   SNN_USB_HDR_SIZE + len, &done, SNN_USB_TIMEOUT_MS);
+	if (!ret && done != SNN_USB_HDR_SIZE + len)
+		ret = -EIO;
+	return ret;
+}
+
+/* Copy @len bytes into device memory at @addr, in MEM_WRITE frames. */
+static int snn_usb_mem_write(struct snn_usb *p, u64 addr, const void *src,
+			     size_t len)
+{
+	int ret = 0;
+
+	mutex_lock(&p->tx_lock);
+	while (len && !ret) {
+		u32 n = min_t(size_t, len, p->max_payload);
+
+		snn_usb_hdr(p->tx_buf, SNN_USB_T_MEM_WRITE, 0, 0, n, addr);
+		memcpy(p->tx_buf + SNN_USB_HDR_SIZE, src, n);
+		ret = snn_usb_send(p, SNN_USB_EP_CMD, n);
+		addr += n;
+		src += n;
+		len -= n;
+	}
+	mutex_unlock(&p->tx_lock);
+	return ret;
+}
+
+/*
+ * Input producer doorbell @val of cluster @cl, queue @q: send the events
+ * from the producer index the device has up to @val.  An index that is
+ * not ahead by at most the ring's size goes on alone, for the device to
+ * report as a queue error (SNN_E_QUEUE), as a PCIe board would.
+ */
+static int snn_usb_input(struct snn_usb *p, unsigned int cl, unsigned int q,
+			 u32 val)
+{
+	struct snn_usb_in *in = &p->in[cl][q];
+	struct snn_ring *r;
+	u32 n, k, mask, slot, chunk, per = p->max_payload / SNN_EVENT_SIZE;
+	const __le64 *ring;
+	__le64 *dst;
+	int ret = 0;
+
+	mutex_lock(&p->tx_lock);
+	r = in->r;
+	if (!r) {
+		mutex_unlock(&p->tx_lock);
+		return -ENOENT;
+	}
+	mask = (1u << r->log2) - 1;
+	ring = r->cpu + PAGE_SIZE;
+	n = val - in->sent;
+	if (n > mask + 1) {
+		snn_usb_hdr(p->tx_buf, SNN_USB_T_INPUT, cl, q, 0, val);
+		ret = snn_usb_send(p, SNN_USB_EP_INPUT, 0);
+		if (!ret)
+			in->sent = val;
+		goto out;
+	}
+	do {
+		chunk = min(n, per);
+		dst = p->tx_buf + SNN_USB_HDR_SIZE;
+		for (k = 0; k < chunk; k++) {
+			slot = (in->sent + k) & mask;
+			dst[k] = READ_ONCE(ring[slot]);
+		}
+		snn_usb_hdr(p->tx_buf, SNN_USB_T_INPUT, cl, q,
+			    chunk * SNN_EVENT_SIZE, in->sent + chunk);
+		ret = snn_usb_send(p, SNN_USB_EP_INPUT,
+				   chunk * SNN_EVENT_SIZE);
+		if (ret)
+			break;
+		in->sent += chunk;
+		n -= chunk;
+	} while (n);
+out:
+	mutex_unlock(&p->tx_lock);
+	return ret;
+}
+
+static int snn_usb_doorbell(struct snn_board *b, unsigned int cl, u32 off,
+			    u32 val)
+{
+	struct snn_usb *p = b->priv;
+
+	if (off < SNN_DB_OUTQ(0))
+		return snn_usb_input(p, cl, off / 4, val);
+	return snn_usb_ctrl_out(p, SNN_USB_REQ_DOORBELL, cl, off, val);
+}
+
+/* ---- queue memory ---------------------------------------------------------- */
+
+static int snn_usb_ring_alloc(struct snn_board *b, struct snn_ring *r)
+{
+	struct snn_usb *p = b->priv;
+	unsigned long addr;
+
+	r->cpu = vmalloc_user(r->size);
+	if (!r->cpu)
+		return -ENOMEM;
+	addr = gen_pool_alloc(p->pool, r->size);
+	if (!addr) {
+		vfree(r->cpu);
+		r->cpu = NULL;
+		return -ENOMEM;	/* device memory is full */
+	}
+	r->dma = addr;	/* the device's address of it */
+	return 0;
+}
+
+static void snn_usb_ring_free(struct snn_board *b, struct snn_ring *r)
+{
+	struct snn_usb *p = b->priv;
+
+	gen_pool_free(p->pool, r->dma, r->size);
+	vfree(r->cpu);
+	r->cpu = NULL;
+}
+
+static unsigned long snn_usb_ring_pfn(struct snn_board *b, struct snn_ring *r,
+				      unsigned long pg)
+{
+	return vmalloc_to_pfn(r->cpu + (pg << PAGE_SHIFT));
+}
+
+static void snn_usb_queue_enable(struct snn_board *b, unsigned int cl,
+				 u32 dir, u32 q, struct snn_ring *r)
+{
+	struct snn_usb *p = b->priv;
+	u32 base = SNN_CLUSTER_BASE(cl) +
+		   (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
+	u64 ring = r->dma + PAGE_SIZE;
+
+	snn_usb_wr(b, base + SNN_Q_CTRL, 0);
+	snn_usb_wr(b, base + SNN_Q_BASE_LO, lower_32_bits(ring));
+	snn_usb_wr(b, base + SNN_Q_BASE_HI, upper_32_bits(ring));
+	snn_usb_wr(b, base + SNN_Q_WB_LO, lower_32_bits(r->dma));
+	snn_usb_wr(b, base + SNN_Q_WB_HI, upper_32_bits(r->dma));
+	snn_usb_wr(b, base + SNN_Q_SIZE_LOG2, r->log2);
+	if (dir == SNN_QUEUE_IN) {
+		mutex_lock(&p->tx_lock);
+		p->in[cl][q].r = r;
+		p->in[cl][q].sent = 0;
+		mutex_unlock(&p->tx_lock);
+	} else {
+		spin_lock_irq(&p->qlock);
+		p->out[cl][q] = r;
+		spin_unlock_irq(&p->qlock);
+	}
+	snn_usb_wr(b, base + SNN_Q_CTRL, SNN_Q_CTRL_ENABLE);
+}
+
+static void snn_usb_queue_disable(struct snn_board *b, unsigned int cl,
+				  u32 dir, u32 q)
+{
+	struct snn_usb *p = b->priv;
+	u32 base = SNN_CLUSTER_BASE(cl) +
+		   (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
+
+	snn_usb_wr(b, base + SNN_Q_CTRL, 0);
+	if (dir == SNN_QUEUE_IN) {
+		mutex_lock(&p->tx_lock);
+		p->in[cl][q].r = NULL;
+		mutex_unlock(&p->tx_lock);
+	} else {
+		spin_lock_irq(&p->qlock);
+		p->out[cl][q] = NULL;
+		spin_unlock_irq(&p->qlock);
+	}
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static int snn_usb_load_start(struct snn_board *b, unsigned int cl,
+			      const void *img, size_t len, void **token)
+{
+	struct snn_usb *p = b->priv;
+	struct snn_usb_load *l = kzalloc(sizeof(*l), GFP_KERNEL);
+	int ret;
+
+	if (!l)
+		return -ENOMEM;
+	l->len = len;
+	l->addr = gen_pool_alloc(p->pool, len);
+	if (!l->addr) {
+		kfree(l);
+		return -ENOMEM;	/* bigger than the free device memory */
+	}
+	ret = snn_usb_mem_write(p, l->addr, img, len);
+	if (ret) {
+		gen_pool_free(p->pool, l->addr, l->len);
+		kfree(l);
+		return ret;
+	}
+	/* the image is in device memory: always the contiguous load */
+	snn_cl_wr(b, cl, SNN_CL_LOAD_ADDR_LO, lower_32_bits((u64)l->addr));
+	snn_cl_wr(b, cl, SNN_CL_LOAD_ADDR_HI, upper_32_bits((u64)l->addr));
+	snn_cl_wr(b, cl, SNN_CL_LOAD_LEN, len);
+	snn_cl_wr(b, cl, SNN_CL_LOAD_CMD, SNN_CL_LOAD_START);
+	*token = l;
+	return 0;
+}
+
+static void snn_usb_load_done(struct snn_board *b, void *token)
+{
+	struct snn_usb *p = b->priv;
+	struct snn_usb_load *l = token;
+
+	gen_pool_free(p->pool, l->addr, l->len);
+	kfree(l);
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+/* Did the device write output that has not reached its host ring yet? */
+static bool snn_usb_output_in_flight(struct snn_board *b, unsigned int cl)
+{
+	struct snn_usb *p = b->priv;
+	unsigned int q;
+
+	for (q = 0; q < b->caps.out_queues; q++) {
+		struct snn_ring *r;
+		u32 got, tail;
+
+		spin_lock_irq(&p->qlock);
+		r = p->out[cl][q];
+		got = r ? le32_to_cpu(READ_ONCE(*(__le32 *)r->cpu)) : 0;
+		spin_unlock_irq(&p->qlock);
+		if (!r)
+			continue;
+		tail = snn_usb_rd(b, SNN_CLUSTER_BASE(cl) + SNN_CL_OUTQ(q) +
+				  SNN_Q_TAIL);
+		if (tail != ~0u && tail != got)
+			return true;
+	}
+	return false;
+}
+
+/* An OUTPUT frame: its events into the host ring, then the new tail. */
+static void snn_usb_output(struct snn_usb *p, const u8 *f, u32 len)
+{
+	struct snn_board *b = p->board;
+	u16 cl = get_unaligned_le16(f + SNN_USB_HDR_CLUSTER);
+	u16 q = get_unaligned_le16(f + SNN_USB_HDR_QUEUE);
+	u32 tail = get_unaligned_le64(f + SNN_USB_HDR_ARG), n, k, mask;
+	const u8 *ev = f + SNN_USB_HDR_SIZE;
+	unsigned long flags;
+	struct snn_ring *r;
+	__le64 *ring;
+
+	if (cl >= b->caps.clusters || q >= b->caps.out_queues ||
+	    len % SNN_EVENT_SIZE) {
+		dev_err_ratelimited(&p->intf->dev,
+				    "malformed OUTPUT frame (cluster %u queue %u, %u bytes)\n",
+				    cl, q, len);
+		return;
+	}
+	n = len / SNN_EVENT_SIZE;
+	spin_lock_irqsave(&p->qlock, flags);
+	r = p->out[cl][q];
+	if (r && n <= (1u << r->log2)) {
+		mask = (1u << r->log2) - 1;
+		ring = r->cpu + PAGE_SIZE;
+		for (k = 0; k < n; k++)
+			ring[(tail - n + k) & mask] =
+				cpu_to_le64(get_unaligned_le64(ev + 8 * k));
+		/* the events before the index that publishes them */
+		smp_store_release((__le32 *)r->cpu, cpu_to_le32(tail));
+	}
+	spin_unlock_irqrestore(&p->qlock, flags);
+	if (r)
+		snn_board_output_arrived(b, cl);
+}
+
+static void snn_usb_rx_done(struct urb *urb)
+{
+	struct snn_usb *p = urb->context;
+	const u8 *f = urb->transfer_buffer;
+	u32 len;
+
+	switch (urb->status) {
+	case 0:
+		break;
+	case -ENOENT:
+	case -ECONNRESET:
+	case -ESHUTDOWN:
+	case -ENODEV:
+		return;		/* killed, or the device is gone */
+	default:
+		dev_err_ratelimited(&p->intf->dev, "output endpoint: %d\n",
+				    urb->status);
+		goto again;
+	}
+	if (urb->actual_length < SNN_USB_HDR_SIZE ||
+	    get_unaligned_le32(f + SNN_USB_HDR_MAGIC) != SNN_USB_FRAME_MAGIC) {
+		dev_err_ratelimited(&p->intf->dev, "malformed frame (%u bytes)\n",
+				    urb->actual_length);
+		goto again;
+	}
+	len = get_unaligned_le32(f + SNN_USB_HDR_LEN);
+	if (len > urb->actual_length - SNN_USB_HDR_SIZE) {
+		dev_err_ratelimited(&p->intf->dev, "truncated frame (%u of %u bytes)\n",
+				    urb->actual_length - SNN_USB_HDR_SIZE, len);
+		goto again;
+	}
+	if (get_unaligned_le16(f + SNN_USB_HDR_TYPE) == SNN_USB_T_OUTPUT)
+		snn_usb_output(p, f, len);
+	/* MEM_DATA: this driver sends no MEM_READ; anything else is ignored */
+again:
+	if (!READ_ONCE(p->stopping))
+		usb_submit_urb(urb, GFP_ATOMIC);
+}
+
+/* ---- interrupts -------------------------------------------------------------- */
+
+static void snn_usb_st_done(struct urb *urb)
+{
+	struct snn_usb *p = urb->context;
+	const u8 *m = urb->transfer_buffer;
+
+	switch (urb->status) {
+	case 0:
+		break;
+	case -ENOENT:
+	case -ECONNRESET:
+	case -ESHUTDOWN:
+	case -ENODEV:
+		return;
+	default:
+		dev_err_ratelimited(&p->intf->dev, "status endpoint: %d\n",
+				    urb->status);
+		goto again;
+	}
+	if (urb->actual_length >= SNN_USB_STATUS_SIZE) {
+		atomic_or(get_unaligned_le32(m + SNN_USB_STATUS_VECTORS),
+			  &p->vectors);
+		schedule_work(&p->irq_work);
+	}
+again:
+	if (!READ_ONCE(p->stopping))
+		usb_submit_urb(urb, GFP_ATOMIC);
+}
+
+/* The device's consumer indices of cluster @cl's input queues, to the host. */
+static void snn_usb_sync_input(struct snn_usb *p, unsigned int cl)
+{
+	struct snn_board *b = p->board;
+	unsigned int q;
+
+	for (q = 0; q < b->caps.in_queues; q++) {
+		u32 head;
+
+		mutex_lock(&p->tx_lock);
+		if (p->in[cl][q].r) {
+			head = snn_usb_rd(b, SNN_CLUSTER_BASE(cl) +
+					  SNN_CL_INQ(q) + SNN_Q_HEAD);
+			if (head != ~0u)
+				smp_store_release((__le32 *)p->in[cl][q].r->cpu,
+						  cpu_to_le32(head));
+		}
+		mutex_unlock(&p->tx_lock);
+	}
+}
+
+static void snn_usb_irq_work(struct work_struct *work)
+{
+	struct snn_usb *p = container_of(work, struct snn_usb, irq_work);
+	struct snn_board *b = p->board;
+	unsigned long v = atomic_xchg(&p->vectors, 0);
+	unsigned int i;
+
+	for_each_set_bit(i, &v, b->caps.clusters + 1) {
+		if (i < b->caps.clusters) {
+			snn_usb_sync_input(p, i);
+			snn_board_irq_cluster(b, i);
+		} else {
+			snn_board_irq_error(b);
+		}
+	}
+}
+
+/* ---- life cycle ---------------------------------------------------------------- */
+
+static void snn_usb_stop(struct snn_usb *p)
+{
+	unsigned int i;
+
+	WRITE_ONCE(p->stopping, true);
+	usb_kill_urb(p->st);
+	for (i = 0; i < SNN_USB_RX_URBS; i++)
+		usb_kill_urb(p->rx[i]);
+	cancel_work_sync(&p->irq_work);
+}
+
+/* Bring the board to its power-on state; false if it does not answer. */
+static bool snn_usb_reset_board(struct snn_usb *p)
+{
+	struct snn_board *b = p->board;
+	int i;
+
+	if (snn_usb_rd(b, SNN_REG_MAGIC) != SNN_MAGIC)
+		return false;
+	snn_usb_wr(b, SNN_REG_BOARD_CTRL, SNN_BOARD_CTRL_RESET);
+	for (i = 0; i < 5000; i++) {
+		u32 st = snn_usb_rd(b, SNN_REG_BOARD_STATUS);
+
+		if (st == ~0u)
+			return false;
+		if (st & SNN_BOARD_STATUS_READY)
+			return true;
+		usleep_range(100, 200);
+	}
+	return false;
+}
+
+static void snn_usb_quiesce(struct snn_board *b)
+{
+	struct snn_usb *p = b->priv;
+
+	/* no more output into the host rings, then stop the device */
+	snn_usb_stop(p);
+	snn_usb_reset_board(p);
+}
+
+static const struct snn_transport_ops snn_usb_ops = {
+	.transport = SNN_TRANSPORT_USB,
+	.rd = snn_usb_rd,
+	.wr = snn_usb_wr,
+	.doorbell = snn_usb_doorbell,
+	.ring_alloc = snn_usb_ring_alloc,
+	.ring_free = snn_usb_ring_free,
+	.ring_pfn = snn_usb_ring_pfn,
+	.queue_enable = snn_usb_queue_enable,
+	.queue_disable = snn_usb_queue_disable,
+	.load_start = snn_usb_load_start,
+	.load_done = snn_usb_load_done,
+	.quiesce = snn_usb_quiesce,
+	.output_in_flight = snn_usb_output_in_flight,
+};
+
+static int snn_usb_get_info(struct snn_usb *p)
+{
+	u8 info[SNN_USB_INFO_SIZE];
+	u32 ver;
+	int ret;
+
+	ret = usb_control_msg_recv(p->udev, 0, SNN_USB_REQ_GET_INFO,
+				   USB_DIR_IN | USB_TYPE_VENDOR |
+				   USB_RECIP_DEVICE, 0, 0, info, sizeof(info),
+				   SNN_USB_TIMEOUT_MS, GFP_KERNEL);
+	if (ret) {
+		dev_err(&p->intf->dev, "GET_INFO failed: %d\n", ret);
+		return ret;
+	}
+	ver = get_unaligned_le32(info + SNN_USB_INFO_VERSION);
+	p->mem_size = get_unaligned_le64(info + SNN_USB_INFO_MEM_SIZE);
+	p->max_payload = get_unaligned_le32(info + SNN_USB_INFO_MAX_PAYLOAD);
+	if ((ver >> 16) != (SNN_USB_PROTO_VERSION >> 16)) {
+		dev_err(&p->intf->dev, "USB protocol %u.%u, this driver speaks %u.x\n",
+			ver >> 16, ver & 0xffff, SNN_USB_PROTO_VERSION >> 16);
+		return -ENODEV;
+	}
+	/* at least a page of device memory beyond the reserved start */
+	if (p->mem_size < SNN_USB_MEM_START + PAGE_SIZE ||
+	    p->max_payload < SNN_EVENT_SIZE) {
+		dev_err(&p->intf->dev, "implausible GET_INFO: %llu bytes of memory, frames of %u bytes\n",
+			p->mem_size, p->max_payload);
+		return -ENODEV;
+	}
+	/* frames carry whole events, and this driver's buffer is bounded */
+	p->max_payload = min_t(u32, p->max_payload, SZ_64K);
+	p->max_payload -= p->max_payload % SNN_EVENT_SIZE;
+	return 0;
+}
+
+static int snn_usb_setup_urbs(struct snn_usb *p, u8 interval)
+{
+	size_t rx_len = SNN_USB_HDR_SIZE + SZ_64K;
+	unsigned int i;
+
+	for (i = 0; i < SNN_USB_RX_URBS; i++) {
+		void *buf = kmalloc(rx_len, GFP_KERNEL);
+
+		p->rx[i] = usb_alloc_urb(0, GFP_KERNEL);
+		if (!p->rx[i] || !buf) {
+			kfree(buf);
+			return -ENOMEM;
+		}
+		usb_fill_bulk_urb(p->rx[i], p->udev,
+				  usb_rcvbulkpipe(p->udev, SNN_USB_EP_OUTPUT),
+				  buf, rx_len, snn_usb_rx_done, p);
+		p->rx[i]->transfer_flags |= URB_FREE_BUFFER;
+	}
+	p->st = usb_alloc_urb(0, GFP_KERNEL);
+	if (!p->st)
+		return -ENOMEM;
+	usb_fill_int_urb(p->st, p->udev,
+			 usb_rcvintpipe(p->udev, SNN_USB_EP_STATUS),
+			 kmalloc(SNN_USB_STATUS_SIZE, GFP_KERNEL),
+			 SNN_USB_STATUS_SIZE, snn_usb_st_done, p, interval);
+	p->st->transfer_flags |= URB_FREE_BUFFER;
+	if (!p->st->transfer_buffer)
+		return -ENOMEM;
+	return 0;
+}
+
+static int snn_usb_start_urbs(struct snn_usb *p)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < SNN_USB_RX_URBS; i++) {
+		ret = usb_submit_urb(p->rx[i], GFP_KERNEL);
+		if (ret)
+			return ret;
+	}
+	return usb_submit_urb(p->st, GFP_KERNEL);
+}
+
+static void snn_usb_free(struct snn_usb *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < SNN_USB_RX_URBS; i++)
+		usb_free_urb(p->rx[i]);
+	usb_free_urb(p->st);
+	/* gen_pool_destroy() BUG()s on memory still allocated: never risk it */
+	if (p->pool && gen_pool_avail(p->pool) == gen_pool_size(p->pool))
+		gen_pool_destroy(p->pool);
+	else if (p->pool)
+		dev_err(&p->intf->dev, "device memory still in use at removal: its bookkeeping is leaked\n");
+	kfree(p->tx_buf);
+	usb_put_dev(p->udev);
+	kfree(p);
+}
+
+/*
+ * The four endpoints the protocol names, each of its type; the status
+ * endpoint's descriptor into *@st (for its interval).
+ */
+static int snn_usb_check_eps(struct usb_interface *intf,
+			     struct usb_endpoint_descriptor **st)
+{
+	struct usb_host_interface *alt = intf->cur_altsetting;
+	unsigned int i, found = 0;
+
+	for (i = 0; i < alt->desc.bNumEndpoints; i++) {
+		struct usb_endpoint_descriptor *e = &alt->endpoint[i].desc;
+
+		switch (e->bEndpointAddress) {
+		case SNN_USB_EP_CMD:
+		case SNN_USB_EP_INPUT:
+			if (usb_endpoint_is_bulk_out(e))
+				found |= BIT(e->bEndpointAddress & 0xf);
+			break;
+		case SNN_USB_EP_OUTPUT:
+			if (usb_endpoint_is_bulk_in(e))
+				found |= BIT(e->bEndpointAddress & 0xf);
+			break;
+		case SNN_USB_EP_STATUS:
+			if (usb_endpoint_is_int_in(e) &&
+			    usb_endpoint_maxp(e) >= SNN_USB_STATUS_SIZE) {
+				found |= BIT(e->bEndpointAddress & 0xf);
+				*st = e;
+			}
+			break;
+		}
+	}
+	return found == (BIT(SNN_USB_EP_CMD & 0xf) |
+			 BIT(SNN_USB_EP_OUTPUT & 0xf) |
+			 BIT(SNN_USB_EP_INPUT & 0xf) |
+			 BIT(SNN_USB_EP_STATUS & 0xf)) ? 0 : -ENODEV;
+}
+
+static int snn_usb_probe(struct usb_interface *intf,
+			 const struct usb_device_id *id)
+{
+	struct usb_endpoint_descriptor *st = NULL;
+	struct device *dev = &intf->dev;
+	struct snn_usb *p;
+	int ret;
+
+	if (snn_usb_check_eps(intf, &st)) {
+		dev_err(dev, "unexpected endpoints (docs/hardware.md section 12)\n");
+		return -ENODEV;
+	}
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->udev = usb_get_dev(interface_to_usbdev(intf));
+	p->intf = intf;
+	mutex_init(&p->tx_lock);
+	spin_lock_init(&p->qlock);
+	INIT_WORK(&p->irq_work, snn_usb_irq_work);
+	ret = snn_usb_get_info(p);
+	if (ret)
+		goto err_free;
+	ret = -ENOMEM;
+	p->tx_buf = kmalloc(SNN_USB_HDR_SIZE + p->max_payload, GFP_KERNEL);
+	p->pool = gen_pool_create(SNN_USB_MEM_ORDER, -1);
+	if (!p->tx_buf || !p->pool)
+		goto err_free;
+	ret = gen_pool_add(p->pool, SNN_USB_MEM_START,
+			   p->mem_size - SNN_USB_MEM_START, -1);
+	if (ret)
+		goto err_free;
+	ret = snn_usb_setup_urbs(p, st->bInterval);
+	if (ret)
+		goto err_free;
+
+	p->board = snn_board_alloc(dev, &snn_usb_ops, p, dev_name(dev));
+	if (!p->board) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	if (!snn_usb_reset_board(p)) {
+		dev_err(dev, "board does not answer or does not come out of reset\n");
+		ret = -ENODEV;
+		goto err_board;
+	}
+	ret = snn_board_probe_caps(p->board);
+	if (ret)
+		goto err_board;
+	ret = snn_usb_start_urbs(p);
+	if (ret)
+		goto err_urbs;
+	usb_set_intfdata(intf, p);
+	ret = snn_board_register(p->board);
+	if (ret)
+		goto err_intf;
+	return 0;
+
+err_intf:
+	usb_set_intfdata(intf, NULL);
+err_urbs:
+	snn_usb_stop(p);
+err_board:
+	snn_board_put(p->board);
+err_free:
+	snn_usb_free(p);
+	return ret;
+}
+
+static void snn_usb_disconnect(struct usb_interface *intf)
+{
+	struct snn_usb *p = usb_get_intfdata(intf);
+
+	/* stops the URBs and the device, then frees the queue memory */
+	snn_board_unregister(p->board);
+	usb_set_intfdata(intf, NULL);
+	snn_board_put(p->board);
+	snn_usb_free(p);
+}
+
+static const struct usb_device_id snn_usb_ids[] = {
+	{ USB_DEVICE_AND_INTERFACE_INFO(SNN_USB_VENDOR_ID, SNN_USB_PRODUCT_ID,
+					SNN_USB_CLASS, SNN_USB_SUBCLASS,
+					SNN_USB_PROTOCOL) },
+	{ }
+};
+MODULE_DEVICE_TABLE(usb, snn_usb_ids);
+
+static struct usb_driver snn_usb_driver = {
+	.name = "snn",
+	.id_table = snn_usb_ids,
+	.probe = snn_usb_probe,
+	.disconnect = snn_usb_disconnect,
+};
+
+int snn_usb_init(void)
+{
+	return usb_register(&snn_usb_driver);
+}
+
+void snn_usb_exit(void)
+{
+	usb_deregister(&snn_usb_driver);
+}
