@@ -55,6 +55,7 @@ struct snnt_opts {
 	const char *id;		/* --id ID */
 	const char *bus;	/* --bus PORT */
 	const char *props;	/* --props PROPS */
+	const char *transport;	/* --transport pci|usb: only those boards */
 };
 
 static struct snnt_opts snnt_opt = { .ref = "/ref" };
@@ -77,6 +78,8 @@ static SNNT_UNUSED int snnt_parse_opts(int argc, char **argv)
 			dst = &snnt_opt.bus;
 		else if (!strcmp(argv[i], "--props"))
 			dst = &snnt_opt.props;
+		else if (!strcmp(argv[i], "--transport"))
+			dst = &snnt_opt.transport;
 		if (dst && i + 1 < argc) {
 			*dst = argv[++i];
 			continue;
@@ -183,7 +186,17 @@ struct snnt_board {
 	struct snn_info info;
 };
 
-/* Every board that answers SNN_IOC_INFO, by index. */
+/* "pci" or "usb": a board's transport as --transport names it. */
+static SNNT_UNUSED const char *snnt_transport_name(const struct snn_info *in)
+{
+	return in->transport == SNN_TRANSPORT_USB ? "usb" : "pci";
+}
+
+/*
+ * Every board that answers SNN_IOC_INFO, by index; with --transport only
+ * the boards on that transport, so that the same tests run against PCIe
+ * and USB boards.
+ */
 static SNNT_UNUSED int snnt_boards(struct snnt_board *b, int max)
 {
 	char path[64];
@@ -195,7 +208,10 @@ static SNNT_UNUSED int snnt_boards(struct snnt_board *b, int max)
 		if (fd < 0)
 			continue;
 		memset(&b[n], 0, sizeof(b[n]));
-		if (!snnt_ioctl(fd, SNN_IOC_INFO, &b[n].info)) {
+		if (!snnt_ioctl(fd, SNN_IOC_INFO, &b[n].info) &&
+		    (!snnt_opt.transport ||
+		     !strcmp(snnt_opt.transport,
+			     snnt_transport_name(&b[n].info)))) {
 			b[n].index = i;
 			n++;
 		}
