@@ -1163,6 +1163,78 @@ TEST_F(usb, dma_outside_memory)
 	ASSERT_EQ(0, reset_cluster(u, 0));
 }
 
+/* A scatter-gather load: the list and its chunks in device memory. */
+TEST_F(usb, load_sg_from_device_memory)
+{
+	struct ub *u = &self->b[0];
+	uint8_t list[16 * 16] = { 0 };
+	size_t len, off, n = 0;
+	uint8_t *img = make_net(11, 2, 64, 64, &len);
+	uint64_t at;
+
+	if (!(rd(u, SNN_REG_FEATURES) & SNN_FEAT_LOAD_SG))
+		SKIP(return, "board without SNN_FEAT_LOAD_SG");
+	ASSERT_GT(len, 4096);
+	ASSERT_GE(16, (len + 4095) / 4096);
+	/* chunks of 4 KiB, in reverse order from 0x100000 down */
+	for (off = 0; off < len; off += 4096, n++) {
+		uint32_t l = len - off < 4096 ? len - off : 4096;
+
+		at = 0x100000 - 0x2000 * n;
+		ASSERT_EQ(0, mem_write(u, at, img + off, l));
+		memcpy(list + 16 * n + SNN_SG_D_ADDR, &at, 8);
+		memcpy(list + 16 * n + SNN_SG_D_LEN, &l, 4);
+	}
+	ASSERT_EQ(0, mem_write(u, 0x180010, list, 16 * n));
+	cwr(u, 0, SNN_CL_LOAD_ADDR_LO, 0x180010);
+	cwr(u, 0, SNN_CL_LOAD_ADDR_HI, 0);
+	cwr(u, 0, SNN_CL_LOAD_LEN, len);
+	cwr(u, 0, SNN_CL_LOAD_SG_N, n);
+	cwr(u, 0, SNN_CL_LOAD_CMD, SNN_CL_LOAD_START | SNN_CL_LOAD_SG);
+	ASSERT_EQ(0, wait_status(u, 0, SNN_CL_ST_LOADING, 0));
+	EXPECT_EQ(SNN_E_NONE, crd(u, 0, SNN_CL_ERROR));
+	EXPECT_NE(0, crd(u, 0, SNN_CL_STATUS) & SNN_CL_ST_LOADED);
+	/* a chunk beyond the end of device memory: a DMA error */
+	at = u->mem_size;
+	ASSERT_EQ(0, mem_write(u, 0x180010 + 16 * (n - 1) + SNN_SG_D_ADDR,
+			       &at, 8));
+	cwr(u, 0, SNN_CL_LOAD_CMD, SNN_CL_LOAD_START | SNN_CL_LOAD_SG);
+	ASSERT_EQ(0, wait_status(u, 0, SNN_CL_ST_LOADING, 0));
+	EXPECT_EQ(SNN_E_DMA, crd(u, 0, SNN_CL_ERROR));
+	EXPECT_EQ((uint32_t)at, rd(u, SNN_REG_ERR_ADDR_LO));
+	ASSERT_EQ(0, wreg(u, SNN_REG_ERR_STATUS, ~0u));
+	ASSERT_EQ(0, reset_cluster(u, 0));
+	free(img);
+}
+
+/* FAULT_IRQ_LOSS loses status messages as it loses MSI-X messages. */
+TEST_F(usb, lost_status_message)
+{
+	struct ub *u = NULL;
+	uint32_t vec = 0;
+	uint64_t end;
+	int i;
+
+	for (i = 0; i < self->n; i++)
+		if (self->b[i].sp->fault)
+			u = &self->b[i];
+	if (!u)
+		SKIP(return, "no board with x-fault-injection=on");
+	drain(u);
+	ASSERT_EQ(0, wreg(u, SNN_REG_FAULT_IRQ_LOSS, 0 << 16 | 1));
+	ASSERT_EQ(0, reset_cluster(u, 0));	/* RESET_DONE, message lost */
+	EXPECT_EQ(-ETIMEDOUT, status_msg(u, &vec, 300));
+	EXPECT_NE(0, crd(u, 0, SNN_CL_IRQ_STATUS) & SNN_CL_IRQ_RESET_DONE);
+	cwr(u, 0, SNN_CL_IRQ_STATUS, ~0u);
+	ASSERT_EQ(0, reset_cluster(u, 0));	/* this one is sent */
+	end = now_ms() + 5000;
+	while (!(u->vec_seen & 1) && now_ms() < end)
+		status_msg(u, &vec, 100);
+	EXPECT_EQ(1, u->vec_seen & 1);
+	EXPECT_EQ(0, u->seq_errors);
+	cwr(u, 0, SNN_CL_IRQ_STATUS, ~0u);
+}
+
 /* A USB reset resets the board as a PCIe FLR does, and zeroes its memory. */
 TEST_F(usb, usb_reset_resets_board)
 {
