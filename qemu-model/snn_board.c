@@ -733,6 +733,10 @@ static bool snn_cl_output_queue(SnnCluster *cl, unsigned q, uint64_t *cnt,
         qemu_mutex_lock(&cl->lock);
         oq->tail = tail;
         qemu_mutex_unlock(&cl->lock);
+        if (cl->board->ops->output) {
+            cl->board->ops->output(cl->board->opaque, cl->idx, q, chunk, k,
+                                   tail);
+        }
     }
     return true;
 }
@@ -1754,4 +1758,37 @@ void snn_board_free(SnnBoard *b)
 void snn_board_reset(SnnBoard *b)
 {
     snn_board_start_reset(b);
+}
+
+bool snn_board_ready(SnnBoard *b)
+{
+    unsigned c;
+
+    if (qatomic_read(&b->board_resetting)) {
+        return false;
+    }
+    for (c = 0; c < b->conf.clusters; c++) {
+        if (qatomic_read(&b->cl[c].reset_req)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool snn_board_inq_ring(SnnBoard *b, unsigned c, unsigned q, uint64_t *base,
+                        uint32_t *log2)
+{
+    SnnCluster *cl;
+    bool on;
+
+    if (c >= b->conf.clusters || q >= b->conf.in_queues) {
+        return false;
+    }
+    cl = &b->cl[c];
+    qemu_mutex_lock(&cl->lock);
+    on = cl->inq[q].enabled;
+    *base = cl->inq[q].base;
+    *log2 = cl->inq[q].log2;
+    qemu_mutex_unlock(&cl->lock);
+    return on;
 }

@@ -3,7 +3,8 @@
  * snndev board core: everything of the emulated neuromorphic board that
  * does not depend on the transport (registers, clusters and their worker
  * threads, routing units, fault injection).  The PCIe device (snn_pci.c)
- * wraps it with BARs, MSI-X and PCI DMA.
+ * wraps it with BARs, MSI-X and PCI DMA; the USB device (snn_usb.c) with
+ * vendor requests, bulk frames and device memory.
  */
 #ifndef HW_SNN_BOARD_H
 #define HW_SNN_BOARD_H
@@ -44,19 +45,33 @@ typedef struct SnnBoardOps {
                              uint64_t len);
     /* Called with the BQL held: send interrupt message @vector. */
     void (*notify)(void *opaque, unsigned vector);
+    /*
+     * Optional (NULL for PCIe).  Called from a cluster worker with no lock
+     * held, after @n events were written to output queue @q of cluster @c
+     * and then the queue's write-back: @ev is what was written to the ring
+     * (@n little-endian 64-bit events, oldest first), @tail the queue's
+     * tail index after them.  Always before the interrupts of the same
+     * timestep are raised.
+     */
+    void (*output)(void *opaque, unsigned c, unsigned q, const void *ev,
+                   uint32_t n, uint32_t tail);
 } SnnBoardOps;
 
 typedef struct SnnBoard SnnBoard;
 
-#define DEFINE_SNN_BOARD_PROPERTIES(_s, _f)                                  \
-    DEFINE_PROP_UINT32("clusters", _s, _f.clusters, 4),                      \
+/*
+ * The board's properties; the transport chooses the defaults of clusters and
+ * routers (snn-pci: 4 and 2, snn-usb: 2 and 1).
+ */
+#define DEFINE_SNN_BOARD_PROPERTIES_DEF(_s, _f, _clusters, _routers)         \
+    DEFINE_PROP_UINT32("clusters", _s, _f.clusters, _clusters),              \
     DEFINE_PROP_UINT32("cores", _s, _f.cores, 8),                            \
     DEFINE_PROP_UINT32("neurons", _s, _f.neurons, 1024),                     \
     DEFINE_PROP_UINT32("axons", _s, _f.axons, 4096),                         \
     DEFINE_PROP_UINT32("synapses", _s, _f.synapses, 65536),                  \
     DEFINE_PROP_UINT32("fanout", _s, _f.fanout, 4096),                       \
     DEFINE_PROP_UINT32("profiles", _s, _f.profiles, 64),                     \
-    DEFINE_PROP_UINT32("routers", _s, _f.routers, 2),                        \
+    DEFINE_PROP_UINT32("routers", _s, _f.routers, _routers),                 \
     DEFINE_PROP_UINT32("rmask0", _s, _f.rmask[0], 0),                        \
     DEFINE_PROP_UINT32("rmask1", _s, _f.rmask[1], 0),                        \
     DEFINE_PROP_UINT32("rmask2", _s, _f.rmask[2], 0),                        \
@@ -75,6 +90,9 @@ typedef struct SnnBoard SnnBoard;
     DEFINE_PROP_BOOL("load-sg", _s, _f.load_sg, true),                   \
     DEFINE_PROP_BOOL("run-fresh", _s, _f.run_fresh, true)
 
+#define DEFINE_SNN_BOARD_PROPERTIES(_s, _f)                                  \
+    DEFINE_SNN_BOARD_PROPERTIES_DEF(_s, _f, 4, 2)
+
 /* Checks and completes @conf (auto router masks); false and @errp if bad. */
 bool snn_board_conf_check(SnnBoardConf *conf, Error **errp);
 SnnBoard *snn_board_new(const SnnBoardConf *conf, const SnnBoardOps *ops,
@@ -91,5 +109,13 @@ void snn_board_db_write(SnnBoard *b, hwaddr addr, uint64_t val,
                         unsigned size);
 /* Synchronous full reset (device reset); BQL held. */
 void snn_board_reset(SnnBoard *b);
+/* No board or cluster reset in progress (BOARD_STATUS.READY); any thread. */
+bool snn_board_ready(SnnBoard *b);
+/*
+ * The ring of input queue @q of cluster @c as latched when it was enabled:
+ * false if there is no such queue or it is disabled.  BQL held.
+ */
+bool snn_board_inq_ring(SnnBoard *b, unsigned c, unsigned q, uint64_t *base,
+                        uint32_t *log2);
 
 #endif

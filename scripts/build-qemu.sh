@@ -161,13 +161,18 @@ build() {
 	}
 	info "ninja done in $(since "$t0")"
 
-	# --without-default-features must not have dropped the board.
-	local cfg=$WORK/build/x86_64-softmmu-config-devices.h
-	grep -q '^#define CONFIG_SNN_PCI 1' "$cfg" ||
-		die "CONFIG_SNN_PCI is not enabled in $cfg (check qemu-model/Kconfig)"
+	# --without-default-features must not have dropped the boards (the
+	# PCIe one and the USB one).
+	local cfg=$WORK/build/x86_64-softmmu-config-devices.h sym dev
+	for sym in CONFIG_SNN_PCI CONFIG_SNN_USB; do
+		grep -q "^#define $sym 1" "$cfg" ||
+			die "$sym is not enabled in $cfg (check qemu-model/Kconfig)"
+	done
 	local bin=$WORK/build/qemu-system-x86_64
-	"$bin" -nodefaults -machine none -device help 2>/dev/null | grep -q '"snn-pci"' ||
-		die "the built QEMU does not list device snn-pci (-device help)"
+	for dev in snn-pci snn-usb; do
+		"$bin" -nodefaults -machine none -device help 2>/dev/null | grep -q "\"$dev\"" ||
+			die "the built QEMU does not list device $dev (-device help)"
+	done
 
 	rm -rf "$OUT.tmp"
 	mkdir -p "$OUT.tmp"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The VM half of `make check`: build QEMU with the board model, fetch the
-# Debian kernel, build the guest tests, boot one VM with two boards of
-# different topologies and run the guest tests in it; with the driver, the
+# Debian kernel, build the guest tests, boot one VM with two PCIe boards of
+# different topologies and two USB boards (high and super speed) and run
+# the guest tests in it; with the driver, the
 # driver's tests again behind an IOMMU, and a short third VM with one board
 # without the scatter-gather image load (load-sg=off).  The last line is
 # "N passed, N failed[, N skipped]"; exit status 0 only if nothing failed.
@@ -41,6 +42,12 @@ cd "$SNN_ROOT"
 SNN0='snn-pci,id=snn0'
 SNN1='snn-pci,id=snn1,clusters=2,cores=4,neurons=512,routers=1,board-id=2,x-fault-injection=on'
 SNN0_MIN='snn-pci,id=snn0,load-sg=off,run-fresh=off'
+# The USB boards (snn-usb, docs/hardware.md section 12) of the first VM,
+# on a USB 2 and a USB 3 port of its xHCI controller (vm-run.py's speed=).
+# model_usb_test drives them through usbfs; snn.ko (a PCI driver) leaves
+# them alone.  usb1 is also unplugged and plugged back.
+USB0='snn-usb,id=usb0,speed=high,board-id=16'
+USB1='snn-usb,id=usb1,speed=super,board-id=17,clusters=1,mem-mib=16,x-fault-injection=on'
 
 scripts/build-qemu.sh
 kernel=()
@@ -85,6 +92,7 @@ tests=()
 [ "${#module[@]}" = 0 ] || tests+=(--test "scripts/vm-unbind.sh @snn0@ @snn1@")
 tests+=(--test "$T/model/model_test --expect @snn0@ $SNN0 --expect @snn1@ $SNN1")
 [ -x "$T/model/model_dma_test" ] && tests+=(--test "$T/model/model_dma_test")
+tests+=(--test "$T/model/model_usb_test --board high:@usb0:device@ --board super:@usb1:device@ --replug usb1")
 [ "${#module[@]}" = 0 ] || tests+=(--test "scripts/vm-bind.sh snn @snn0@ @snn1@")
 # The driver's selftests (selftests/driver/): the reference spikes come
 # from the host's snn-sim; reset_test stays last.
@@ -149,7 +157,7 @@ done <<<"${SNN_VM_EXTRA_TESTS:-}"
 # vm RUN-NAME ARGS...: one VM with the boards in $devs; its counts are
 # added to the totals.
 tp=0 tf=0 ts=0 rc=0
-devs=(--device "$SNN0" --device "$SNN1")
+devs=(--device "$SNN0" --device "$SNN1" --device "$USB0" --device "$USB1")
 vm() {
 	local name=$1 log last
 	shift
@@ -174,6 +182,7 @@ vm() {
 vm plain "${tests[@]}" "${files[@]}" "${dtests[@]}" "${xtests[@]}"
 if [ "${#dtests[@]}" != 0 ]; then
 	# all DMA goes through the DMA API: the same suite behind an IOMMU
+	devs=(--device "$SNN0" --device "$SNN1")
 	vm iommu --iommu "${files[@]}" "${dtests[@]}"
 	# a board without the optional features
 	devs=(--device "$SNN0_MIN")

@@ -42,6 +42,17 @@ id (e.g. @snn0@ -> 0000:01:00.0), @rpN@ by its root port's address, and
 @ID:device@ by the device's whole -device string, bus included (what PLUG
 takes to put it back after an UNPLUG).
 
+USB boards (--device snn-usb,...): the VM gets one xHCI controller,
+`qemu-xhci,id=xhci,p2=8,p3=4` at 00:1d.0, whose ports 1-4 are USB 3 (and
+USB 2) ports and 5-8 USB 2 only.  The pseudo-property speed=super (the
+default) or speed=high picks the next free port of that kind (it is not
+passed to QEMU); a device that names bus= itself keeps it.  @ID@ of a USB
+device is its xHCI port number, @ID:device@ its -device string with
+bus=xhci.0,port=N (for PLUG; UNPLUG is immediate for USB).  The guest
+kernel's xhci_pci and what it depends on (usbcore, ...) are loaded first
+(--kmod) unless that kernel has them built in.  --usb adds the controller
+without any USB device (for a later PLUG).
+
 The result: per-test lines, the console scanned for kernel warnings/oopses
 (each counts as a failure), the boot-to-first-test time, and as the last
 line "N passed, N failed[, N skipped]".  Exit status 0 only if nothing
@@ -218,6 +229,47 @@ def resolve_kmods(mdir, names):
         name = os.path.basename(mod).split('.ko')[0] + '.ko'
         out.append(('%02d-%s' % (i, name), data))
     return out
+
+
+def kernel_modules_dir(kernel, given=None):
+    """lib/modules/<release> of the kernel image: --modules-dir, or found
+    beside it ($B/kernel/vmlinux -> $B/kernel/modules; .../boot/vmlinux-REL
+    -> .../lib/modules/REL), else $B/kernel/modules."""
+    if given:
+        return given
+    cands = [os.path.join(os.path.dirname(os.path.abspath(kernel)), 'modules')]
+    m = re.match(r'^(.*)/boot/vmlinu[xz]-(.+)$', os.path.realpath(kernel))
+    if m:
+        cands.append(os.path.join(m.group(1), 'lib', 'modules', m.group(2)))
+    for c in cands:
+        if os.path.isfile(os.path.join(c, 'modules.dep')):
+            return c
+    return os.path.join(B, 'kernel', 'modules')
+
+
+USB_HCD_MODULE = 'xhci_pci'
+USB_XHCI_PORTS = {'super': range(1, 5), 'high': range(5, 9)}
+
+
+def usb_hcd_kmods(kernel, mdir):
+    """The kernel's modules to load for the xHCI controller: [] when the
+    kernel has it built in, None when that cannot be told."""
+    cfg = os.path.join(os.path.dirname(os.path.abspath(kernel)), 'config')
+    if os.path.isfile(cfg):
+        with open(cfg) as f:
+            if re.search(r'^CONFIG_USB_XHCI_PCI=y$', f.read(), re.M):
+                return []
+    builtin = os.path.join(mdir, 'modules.builtin')
+    if os.path.isfile(builtin):
+        with open(builtin) as f:
+            if re.search(r'/xhci-pci\.ko$', f.read(), re.M):
+                return []
+    dep = os.path.join(mdir, 'modules.dep')
+    if os.path.isfile(dep):
+        with open(dep) as f:
+            if re.search(r'/xhci-pci\.ko[^:]*:', f.read()):
+                return [USB_HCD_MODULE]
+    return None
 
 
 INIT_SCRIPT = r'''#!/bin/busybox sh
@@ -715,6 +767,8 @@ def main():
                     help="-device string, e.g. 'snn-pci,id=snn0,clusters=2'")
     ap.add_argument('--spare-ports', type=int, default=0,
                     help='extra empty pcie-root-ports (for PLUG)')
+    ap.add_argument('--usb', action='store_true',
+                    help='an xHCI controller even without USB devices')
     ap.add_argument('--iommu', action='store_true', help='add an intel-iommu')
     ap.add_argument('--acpi-hotplug', action='store_true',
                     help="hot-plug through ACPI (the guest's acpiphp) "
@@ -788,15 +842,39 @@ def main():
 
     # devices and their guest addresses
     qdev = []
+    usb_qdev = []
     addr_of = {}
     device_of = {}
     port = 0
+    usb_free = {k: list(v) for k, v in USB_XHCI_PORTS.items()}
+    usb_devs = 0
     for d in args.device:
         props = d.split(',')
         dev_id = None
         for p in props[1:]:
             if p.startswith('id='):
                 dev_id = p[3:]
+        if props[0] == 'snn-usb' or any(p.startswith('speed=') for p in props[1:]):
+            usb_devs += 1
+            speed = 'super'
+            for p in props[1:]:
+                if p.startswith('speed='):
+                    speed = p[6:]
+            if speed not in usb_free:
+                sys.exit('vm-run: --device %s: speed=%s (high or super)' % (d, speed))
+            props = [p for p in props if not p.startswith('speed=')]
+            d = ','.join(props)
+            if not any(p.startswith('bus=') for p in props[1:]):
+                if not usb_free[speed]:
+                    sys.exit('vm-run: no free %s-speed xHCI port for %s' % (speed, d))
+                uport = usb_free[speed].pop(0)
+                d += ',bus=xhci.0,port=%d' % uport
+                if dev_id:
+                    addr_of[dev_id] = str(uport)
+            if dev_id:
+                device_of[dev_id] = d
+            usb_qdev += ['-device', d]
+            continue
         if not any(p.startswith('bus=') for p in props[1:]):
             rp = 'rp%d' % port
             qdev += ['-device', 'pcie-root-port,id=%s,bus=pcie.0,chassis=%d,slot=%d,addr=0x%x'
@@ -815,6 +893,10 @@ def main():
                  % (rp, port + 1, port + 1, port + 2)]
         addr_of[rp] = '0000:00:%02x.0' % (port + 2)
         port += 1
+    if usb_devs or args.usb:
+        # on the root complex: the boards' bus numbers stay as they were
+        qdev += ['-device', 'qemu-xhci,id=xhci,p2=8,p3=4,bus=pcie.0,addr=0x1d']
+        qdev += usb_qdev
 
     def subst(s):
         s = re.sub(r'@([A-Za-z0-9_.-]+):device@',
@@ -848,9 +930,17 @@ def main():
         if not os.path.isfile(m):
             sys.exit('vm-run: module not found: %s' % m)
     modules = []          # (guest file name, bytes)
-    if args.kmod:
-        mdir = args.modules_dir or os.path.join(B, 'kernel', 'modules')
-        for path, data in resolve_kmods(mdir, args.kmod):
+    mdir = kernel_modules_dir(args.kernel, args.modules_dir)
+    kmods = list(args.kmod)
+    if usb_devs or args.usb:
+        hcd = usb_hcd_kmods(args.kernel, mdir)
+        if hcd is None:
+            log('vm-run: warning: cannot tell how %s gets its xHCI driver '
+                '(no %s in %s): USB devices may not appear'
+                % (args.kernel, USB_HCD_MODULE, mdir))
+        kmods = [m for m in hcd or [] if m not in kmods] + kmods
+    if kmods:
+        for path, data in resolve_kmods(mdir, kmods):
             modules.append((path, data))
     for m in args.module:
         with open(m, 'rb') as f:

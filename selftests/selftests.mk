@@ -19,7 +19,7 @@ GUEST_CC	?= $(CC)
 # (-Wno-sign-compare: kselftest_harness.h's EXPECT_*() compare mixed types)
 GUEST_CFLAGS	?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 		   -std=gnu11
-GUEST_CPPFLAGS	:= -Idriver -Iuapi -Iqemu-model/engine -I$(B)/ksft
+GUEST_CPPFLAGS	:= -Idriver -Iuapi -Iqemu-model/engine -Iqemu-model -I$(B)/ksft
 GUEST_LDFLAGS	?= -static
 
 KSFT_HDRS	:= $(B)/ksft/kselftest_harness.h $(B)/ksft/kselftest.h
@@ -29,10 +29,12 @@ GUEST_TOOL_SRCS	:= selftests/model/snn_probe.c selftests/driver/bench.c
 GUEST_TEST_TARGETS := $(patsubst selftests/%.c,$(B)/selftests/%,$(GUEST_TEST_SRCS))
 GUEST_TOOL_TARGETS := $(patsubst selftests/%.c,$(B)/selftests/%,$(GUEST_TOOL_SRCS))
 GUEST_HDRS	:= $(wildcard selftests/*/*.h) driver/snn_hw.h \
+		   qemu-model/snn_usb_proto.h \
 		   $(wildcard uapi/linux/*.h) $(wildcard qemu-model/engine/*.h)
 
 GUEST_ENGINE_SRCS := qemu-model/engine/snn_engine.c qemu-model/engine/snn_img_write.c
 GUEST_EXTRA_SRCS_model_dma_test := $(GUEST_ENGINE_SRCS)
+GUEST_EXTRA_SRCS_model_usb_test := $(GUEST_ENGINE_SRCS)
 GUEST_EXTRA_SRCS_load_sg_test := $(GUEST_ENGINE_SRCS)
 
 .PHONY: guest-tests ksft

@@ -122,7 +122,7 @@ FIXTURE_TEARDOWN(s)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-TEST(version_and_help)
+TEST_F_TIMEOUT(s, version_and_help, 120)
 {
 	struct lt_run r;
 
@@ -137,7 +137,7 @@ TEST(version_and_help)
 	lt_run_free(&r);
 }
 
-TEST(list_text_and_json)
+TEST_F_TIMEOUT(s, list_text_and_json, 120)
 {
 	char names[256][32], buf[64], bus[64];
 	int n = lt_sysfs_names(names, 256), i;
@@ -184,7 +184,7 @@ TEST(list_text_and_json)
 	lt_run_free(&r);
 }
 
-TEST(info_json_and_tree)
+TEST_F_TIMEOUT(s, info_json_and_tree, 120)
 {
 	struct lt_board b[16];
 	int n = boards(b), i, k;
@@ -256,7 +256,7 @@ TEST(info_json_and_tree)
 	lt_run_free(&r);
 }
 
-TEST(stats_by_every_name)
+TEST_F_TIMEOUT(s, stats_by_every_name, 120)
 {
 	struct lt_board b[16];
 	char byname[3][80];
@@ -311,7 +311,7 @@ TEST(stats_by_every_name)
 }
 
 /* stats and list while another process holds the cluster */
-TEST(stats_while_another_process_holds_the_cluster)
+TEST_F_TIMEOUT(s, stats_while_another_process_holds_the_cluster, 120)
 {
 	struct lt_run r;
 	struct mj *v;
@@ -353,7 +353,7 @@ TEST(stats_while_another_process_holds_the_cluster)
 	lt_run_free(&r);
 }
 
-TEST(route_list_and_plan)
+TEST_F_TIMEOUT(s, route_list_and_plan, 120)
 {
 	struct lt_board b[16];
 	int n = boards(b), k;
@@ -628,7 +628,7 @@ TEST_F_TIMEOUT(s, run_errors, 120)
 	lt_run_free(&r);
 }
 
-TEST(load_check_and_json)
+TEST_F_TIMEOUT(s, load_check_and_json, 120)
 {
 	struct lt_run r;
 	struct mj *v;

@@ -1077,6 +1077,19 @@ static int num(const char *opt_name, const char *s, uint64_t lo, uint64_t hi,
 	return EX_OK;
 }
 
+/* A number of seconds or milliseconds (@unit) in lo..hi. */
+static int fnum(const char *opt_name, const char *s, double lo, double hi,
+		const char *unit, double *v)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	if (end == s || *end || !(*v >= lo && *v <= hi))
+		return fail(EX_USAGE, "%s '%s': expected %s %g..%g", opt_name, s,
+			    unit, lo, hi);
+	return EX_OK;
+}
+
 static int parse_levels(const char *s)
 {
 	char *copy = strdup(s), *tok, *save = NULL, *end;
@@ -1173,29 +1186,17 @@ int main(int argc, char **argv)
 			ret = num("--images", optarg, 1, 100000, &v);
 			opt.images = (unsigned int)v;
 			break;
-		case 10: {
-			char *end;
-
-			opt.infer_s = strtod(optarg, &end);
-			if (end == optarg || *end || !(opt.infer_s >= 0 &&
-						       opt.infer_s <= 3600))
-				return fail(EX_USAGE, "--infer-seconds '%s': expected seconds 0..3600",
-					    optarg);
+		case 10:
+			ret = fnum("--infer-seconds", optarg, 0, 3600, "seconds",
+				   &opt.infer_s);
 			break;
-		}
 		case 11:
 			run_fresh = false;
 			break;
-		case 12: {
-			char *end;
-
-			opt.pace_ms = strtod(optarg, &end);
-			if (end == optarg || *end || !(opt.pace_ms >= 0 &&
-						       opt.pace_ms <= 10000))
-				return fail(EX_USAGE, "--pace-ms '%s': expected milliseconds 0..10000",
-					    optarg);
+		case 12:
+			ret = fnum("--pace-ms", optarg, 0, 10000, "milliseconds",
+				   &opt.pace_ms);
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			return EX_OK;
