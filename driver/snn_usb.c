@@ -246,10 +246,34 @@ static int snn_usb_ring_alloc(struct snn_board *b, struct snn_ring *r)
 	return 0;
 }
 
+/*
+ * The core frees rings after queue_disable(), and also without it once a
+ * full reset or removal has stopped the cluster (release, board reset):
+ * forget every reference to @r before its memory goes.
+ */
+static void snn_usb_ring_forget(struct snn_usb *p, struct snn_ring *r)
+{
+	unsigned int cl, q;
+
+	mutex_lock(&p->tx_lock);
+	for (cl = 0; cl < SNN_MAX_CLUSTERS; cl++)
+		for (q = 0; q < SNN_MAX_QUEUES; q++)
+			if (p->in[cl][q].r == r)
+				p->in[cl][q].r = NULL;
+	mutex_unlock(&p->tx_lock);
+	spin_lock_irq(&p->qlock);
+	for (cl = 0; cl < SNN_MAX_CLUSTERS; cl++)
+		for (q = 0; q < SNN_MAX_QUEUES; q++)
+			if (p->out[cl][q] == r)
+				p->out[cl][q] = NULL;
+	spin_unlock_irq(&p->qlock);
+}
+
 static void snn_usb_ring_free(struct snn_board *b, struct snn_ring *r)
 {
 	struct snn_usb *p = b->priv;
 
+	snn_usb_ring_forget(p, r);
 	gen_pool_free(p->pool, r->dma, r->size);
 	vfree(r->cpu);
 	r->cpu = NULL;

@@ -247,6 +247,22 @@ def kernel_modules_dir(kernel, given=None):
     return os.path.join(B, 'kernel', 'modules')
 
 
+def module_deps(path, mdir):
+    """The modules the .ko @path depends on (modinfo) that @mdir has as
+    modules: they are loaded first.  Built-in ones are left out."""
+    r = subprocess.run(['/sbin/modinfo', '-F', 'depends', path],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       universal_newlines=True)
+    deps = [d.strip().replace('-', '_') for d in r.stdout.split(',') if d.strip()]
+    dep_file = os.path.join(mdir, 'modules.dep')
+    if not deps or not os.path.isfile(dep_file):
+        return []
+    with open(dep_file) as f:
+        have = set(os.path.basename(line.partition(':')[0]).split('.ko')[0]
+                   .replace('-', '_') for line in f)
+    return [d for d in deps if d in have]
+
+
 USB_HCD_MODULE = 'xhci_pci'
 USB_XHCI_PORTS = {'super': range(1, 5), 'high': range(5, 9)}
 
@@ -939,6 +955,9 @@ def main():
                 '(no %s in %s): USB devices may not appear'
                 % (args.kernel, USB_HCD_MODULE, mdir))
         kmods = [m for m in hcd or [] if m not in kmods] + kmods
+    # what --module files need (snn.ko: usbcore), unless built in
+    for m in args.module:
+        kmods += [d for d in module_deps(m, mdir) if d not in kmods]
     if kmods:
         for path, data in resolve_kmods(mdir, kmods):
             modules.append((path, data))
