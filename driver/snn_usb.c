@@ -89,7 +89,7 @@ static u32 snn_usb_rd(struct snn_board *b, u32 off)
 	struct snn_usb *p = b->priv;
 	__le32 v;
 
-	if (usb_control_msg_recv(p->udev, 0, SNN_USB_REQ_READ_REG,
+	if (usb_control_msg_recv(p->udev, 0, SNNU_REQ_READ_REG,
 				 USB_DIR_IN | USB_TYPE_VENDOR | USB_RECIP_DEVICE,
 				 off & 0xffff, off >> 16, &v, sizeof(v),
 				 SNN_USB_TIMEOUT_MS, GFP_KERNEL))
@@ -111,7 +111,7 @@ static int snn_usb_ctrl_out(struct snn_usb *p, u8 req, u16 value, u16 index,
 static void snn_usb_wr(struct snn_board *b, u32 off, u32 val)
 {
 	/* a failed write shows as all-ones reads, like a removed device */
-	snn_usb_ctrl_out(b->priv, SNN_USB_REQ_WRITE_REG, off & 0xffff,
+	snn_usb_ctrl_out(b->priv, SNNU_REQ_WRITE_REG, off & 0xffff,
 			 off >> 16, val);
 }
 
@@ -121,13 +121,13 @@ static void snn_usb_hdr(void *buf, u16 type, u16 cl, u16 q, u32 len, u64 arg)
 {
 	u8 *h = buf;
 
-	put_unaligned_le32(SNN_USB_FRAME_MAGIC, h + SNN_USB_HDR_MAGIC);
-	put_unaligned_le16(type, h + SNN_USB_HDR_TYPE);
-	put_unaligned_le16(cl, h + SNN_USB_HDR_CLUSTER);
-	put_unaligned_le16(q, h + SNN_USB_HDR_QUEUE);
-	put_unaligned_le16(0, h + SNN_USB_HDR_FLAGS);
-	put_unaligned_le32(len, h + SNN_USB_HDR_LEN);
-	put_unaligned_le64(arg, h + SNN_USB_HDR_ARG);
+	put_unaligned_le32(SNNU_FRAME_MAGIC, h + SNNU_HDR_MAGIC);
+	put_unaligned_le16(type, h + SNNU_HDR_TYPE);
+	put_unaligned_le16(cl, h + SNNU_HDR_CLUSTER);
+	put_unaligned_le16(q, h + SNNU_HDR_QUEUE);
+	put_unaligned_le16(0, h + SNNU_HDR_FLAGS);
+	put_unaligned_le32(len, h + SNNU_HDR_LEN);
+	put_unaligned_le64(arg, h + SNNU_HDR_ARG);
 }
 
 /* Send the frame in tx_buf (header and @len bytes); tx_lock held. */
@@ -136,8 +136,8 @@ static int snn_usb_send(struct snn_usb *p, u8 ep, u32 len)
 	int done, ret;
 
 	ret = usb_bulk_msg(p->udev, usb_sndbulkpipe(p->udev, ep), p->tx_buf,
-			   SNN_USB_HDR_SIZE + len, &done, SNN_USB_TIMEOUT_MS);
-	if (!ret && done != SNN_USB_HDR_SIZE + len)
+			   SNNU_HDR_SIZE + len, &done, SNN_USB_TIMEOUT_MS);
+	if (!ret && done != SNNU_HDR_SIZE + len)
 		ret = -EIO;
 	return ret;
 }
@@ -152,9 +152,9 @@ static int snn_usb_mem_write(struct snn_usb *p, u64 addr, const void *src,
 	while (len && !ret) {
 		u32 n = min_t(size_t, len, p->max_payload);
 
-		snn_usb_hdr(p->tx_buf, SNN_USB_T_MEM_WRITE, 0, 0, n, addr);
-		memcpy(p->tx_buf + SNN_USB_HDR_SIZE, src, n);
-		ret = snn_usb_send(p, SNN_USB_EP_CMD, n);
+		snn_usb_hdr(p->tx_buf, SNNU_T_MEM_WRITE, 0, 0, n, addr);
+		memcpy(p->tx_buf + SNNU_HDR_SIZE, src, n);
+		ret = snn_usb_send(p, SNNU_EP_CMD, n);
 		addr += n;
 		src += n;
 		len -= n;
@@ -189,22 +189,22 @@ static int snn_usb_input(struct snn_usb *p, unsigned int cl, unsigned int q,
 	ring = r->cpu + PAGE_SIZE;
 	n = val - in->sent;
 	if (n > mask + 1) {
-		snn_usb_hdr(p->tx_buf, SNN_USB_T_INPUT, cl, q, 0, val);
-		ret = snn_usb_send(p, SNN_USB_EP_INPUT, 0);
+		snn_usb_hdr(p->tx_buf, SNNU_T_INPUT, cl, q, 0, val);
+		ret = snn_usb_send(p, SNNU_EP_INPUT, 0);
 		if (!ret)
 			in->sent = val;
 		goto out;
 	}
 	do {
 		chunk = min(n, per);
-		dst = p->tx_buf + SNN_USB_HDR_SIZE;
+		dst = p->tx_buf + SNNU_HDR_SIZE;
 		for (k = 0; k < chunk; k++) {
 			slot = (in->sent + k) & mask;
 			dst[k] = READ_ONCE(ring[slot]);
 		}
-		snn_usb_hdr(p->tx_buf, SNN_USB_T_INPUT, cl, q,
+		snn_usb_hdr(p->tx_buf, SNNU_T_INPUT, cl, q,
 			    chunk * SNN_EVENT_SIZE, in->sent + chunk);
-		ret = snn_usb_send(p, SNN_USB_EP_INPUT,
+		ret = snn_usb_send(p, SNNU_EP_INPUT,
 				   chunk * SNN_EVENT_SIZE);
 		if (ret)
 			break;
@@ -223,7 +223,7 @@ static int snn_usb_doorbell(struct snn_board *b, unsigned int cl, u32 off,
 
 	if (off < SNN_DB_OUTQ(0))
 		return snn_usb_input(p, cl, off / 4, val);
-	return snn_usb_ctrl_out(p, SNN_USB_REQ_DOORBELL, cl, off, val);
+	return snn_usb_ctrl_out(p, SNNU_REQ_DOORBELL, cl, off, val);
 }
 
 /* ---- queue memory ---------------------------------------------------------- */
@@ -382,17 +382,25 @@ static bool snn_usb_output_in_flight(struct snn_board *b, unsigned int cl)
 
 	for (q = 0; q < b->caps.out_queues; q++) {
 		struct snn_ring *r;
-		u32 got, tail;
+		u32 got, tail, size = 0;
 
 		spin_lock_irq(&p->qlock);
 		r = p->out[cl][q];
-		got = r ? le32_to_cpu(READ_ONCE(*(__le32 *)r->cpu)) : 0;
+		if (r) {
+			got = le32_to_cpu(READ_ONCE(*(__le32 *)r->cpu));
+			size = 1u << r->log2;
+		}
 		spin_unlock_irq(&p->qlock);
-		if (!r)
+		if (!size)
 			continue;
 		tail = snn_usb_rd(b, SNN_CLUSTER_BASE(cl) + SNN_CL_OUTQ(q) +
 				  SNN_Q_TAIL);
-		if (tail != ~0u && tail != got)
+		/*
+		 * In flight: the device is ahead by at most a ring.  Anything
+		 * else (a device that was reset, or gone: all-ones) is not
+		 * output that will still come.
+		 */
+		if (tail != ~0u && tail != got && tail - got <= size)
 			return true;
 	}
 	return false;
@@ -402,10 +410,10 @@ static bool snn_usb_output_in_flight(struct snn_board *b, unsigned int cl)
 static void snn_usb_output(struct snn_usb *p, const u8 *f, u32 len)
 {
 	struct snn_board *b = p->board;
-	u16 cl = get_unaligned_le16(f + SNN_USB_HDR_CLUSTER);
-	u16 q = get_unaligned_le16(f + SNN_USB_HDR_QUEUE);
-	u32 tail = get_unaligned_le64(f + SNN_USB_HDR_ARG), n, k, mask;
-	const u8 *ev = f + SNN_USB_HDR_SIZE;
+	u16 cl = get_unaligned_le16(f + SNNU_HDR_CLUSTER);
+	u16 q = get_unaligned_le16(f + SNNU_HDR_QUEUE);
+	u32 tail = get_unaligned_le64(f + SNNU_HDR_ARG), n, k, mask;
+	const u8 *ev = f + SNNU_HDR_SIZE;
 	unsigned long flags;
 	struct snn_ring *r;
 	__le64 *ring;
@@ -453,19 +461,19 @@ static void snn_usb_rx_done(struct urb *urb)
 				    urb->status);
 		goto again;
 	}
-	if (urb->actual_length < SNN_USB_HDR_SIZE ||
-	    get_unaligned_le32(f + SNN_USB_HDR_MAGIC) != SNN_USB_FRAME_MAGIC) {
+	if (urb->actual_length < SNNU_HDR_SIZE ||
+	    get_unaligned_le32(f + SNNU_HDR_MAGIC) != SNNU_FRAME_MAGIC) {
 		dev_err_ratelimited(&p->intf->dev, "malformed frame (%u bytes)\n",
 				    urb->actual_length);
 		goto again;
 	}
-	len = get_unaligned_le32(f + SNN_USB_HDR_LEN);
-	if (len > urb->actual_length - SNN_USB_HDR_SIZE) {
+	len = get_unaligned_le32(f + SNNU_HDR_LEN);
+	if (len > urb->actual_length - SNNU_HDR_SIZE) {
 		dev_err_ratelimited(&p->intf->dev, "truncated frame (%u of %u bytes)\n",
-				    urb->actual_length - SNN_USB_HDR_SIZE, len);
+				    urb->actual_length - SNNU_HDR_SIZE, len);
 		goto again;
 	}
-	if (get_unaligned_le16(f + SNN_USB_HDR_TYPE) == SNN_USB_T_OUTPUT)
+	if (get_unaligned_le16(f + SNNU_HDR_TYPE) == SNNU_T_OUTPUT)
 		snn_usb_output(p, f, len);
 	/* MEM_DATA: this driver sends no MEM_READ; anything else is ignored */
 again:
@@ -493,8 +501,8 @@ static void snn_usb_st_done(struct urb *urb)
 				    urb->status);
 		goto again;
 	}
-	if (urb->actual_length >= SNN_USB_STATUS_SIZE) {
-		atomic_or(get_unaligned_le32(m + SNN_USB_STATUS_VECTORS),
+	if (urb->actual_length >= SNNU_STATUS_SIZE) {
+		atomic_or(get_unaligned_le32(m + SNNU_STATUS_VECTORS),
 			  &p->vectors);
 		schedule_work(&p->irq_work);
 	}
@@ -602,11 +610,11 @@ static const struct snn_transport_ops snn_usb_ops = {
 
 static int snn_usb_get_info(struct snn_usb *p)
 {
-	u8 info[SNN_USB_INFO_SIZE];
+	u8 info[SNNU_INFO_SIZE];
 	u32 ver;
 	int ret;
 
-	ret = usb_control_msg_recv(p->udev, 0, SNN_USB_REQ_GET_INFO,
+	ret = usb_control_msg_recv(p->udev, 0, SNNU_REQ_GET_INFO,
 				   USB_DIR_IN | USB_TYPE_VENDOR |
 				   USB_RECIP_DEVICE, 0, 0, info, sizeof(info),
 				   SNN_USB_TIMEOUT_MS, GFP_KERNEL);
@@ -614,12 +622,12 @@ static int snn_usb_get_info(struct snn_usb *p)
 		dev_err(&p->intf->dev, "GET_INFO failed: %d\n", ret);
 		return ret;
 	}
-	ver = get_unaligned_le32(info + SNN_USB_INFO_VERSION);
-	p->mem_size = get_unaligned_le64(info + SNN_USB_INFO_MEM_SIZE);
-	p->max_payload = get_unaligned_le32(info + SNN_USB_INFO_MAX_PAYLOAD);
-	if ((ver >> 16) != (SNN_USB_PROTO_VERSION >> 16)) {
+	ver = get_unaligned_le32(info + SNNU_INFO_VERSION);
+	p->mem_size = get_unaligned_le64(info + SNNU_INFO_MEM_SIZE);
+	p->max_payload = get_unaligned_le32(info + SNNU_INFO_MAX_PAYLOAD);
+	if ((ver >> 16) != (SNNU_PROTO_VERSION >> 16)) {
 		dev_err(&p->intf->dev, "USB protocol %u.%u, this driver speaks %u.x\n",
-			ver >> 16, ver & 0xffff, SNN_USB_PROTO_VERSION >> 16);
+			ver >> 16, ver & 0xffff, SNNU_PROTO_VERSION >> 16);
 		return -ENODEV;
 	}
 	/* at least a page of device memory beyond the reserved start */
@@ -637,7 +645,7 @@ static int snn_usb_get_info(struct snn_usb *p)
 
 static int snn_usb_setup_urbs(struct snn_usb *p, u8 interval)
 {
-	size_t rx_len = SNN_USB_HDR_SIZE + SZ_64K;
+	size_t rx_len = SNNU_HDR_SIZE + SZ_64K;
 	unsigned int i;
 
 	for (i = 0; i < SNN_USB_RX_URBS; i++) {
@@ -649,7 +657,7 @@ static int snn_usb_setup_urbs(struct snn_usb *p, u8 interval)
 			return -ENOMEM;
 		}
 		usb_fill_bulk_urb(p->rx[i], p->udev,
-				  usb_rcvbulkpipe(p->udev, SNN_USB_EP_OUTPUT),
+				  usb_rcvbulkpipe(p->udev, SNNU_EP_OUT),
 				  buf, rx_len, snn_usb_rx_done, p);
 		p->rx[i]->transfer_flags |= URB_FREE_BUFFER;
 	}
@@ -657,9 +665,9 @@ static int snn_usb_setup_urbs(struct snn_usb *p, u8 interval)
 	if (!p->st)
 		return -ENOMEM;
 	usb_fill_int_urb(p->st, p->udev,
-			 usb_rcvintpipe(p->udev, SNN_USB_EP_STATUS),
-			 kmalloc(SNN_USB_STATUS_SIZE, GFP_KERNEL),
-			 SNN_USB_STATUS_SIZE, snn_usb_st_done, p, interval);
+			 usb_rcvintpipe(p->udev, SNNU_EP_STATUS),
+			 kmalloc(SNNU_STATUS_SIZE, GFP_KERNEL),
+			 SNNU_STATUS_SIZE, snn_usb_st_done, p, interval);
 	p->st->transfer_flags |= URB_FREE_BUFFER;
 	if (!p->st->transfer_buffer)
 		return -ENOMEM;
@@ -710,28 +718,28 @@ static int snn_usb_check_eps(struct usb_interface *intf,
 		struct usb_endpoint_descriptor *e = &alt->endpoint[i].desc;
 
 		switch (e->bEndpointAddress) {
-		case SNN_USB_EP_CMD:
-		case SNN_USB_EP_INPUT:
+		case SNNU_EP_CMD:
+		case SNNU_EP_INPUT:
 			if (usb_endpoint_is_bulk_out(e))
 				found |= BIT(e->bEndpointAddress & 0xf);
 			break;
-		case SNN_USB_EP_OUTPUT:
+		case SNNU_EP_OUT:
 			if (usb_endpoint_is_bulk_in(e))
 				found |= BIT(e->bEndpointAddress & 0xf);
 			break;
-		case SNN_USB_EP_STATUS:
+		case SNNU_EP_STATUS:
 			if (usb_endpoint_is_int_in(e) &&
-			    usb_endpoint_maxp(e) >= SNN_USB_STATUS_SIZE) {
+			    usb_endpoint_maxp(e) >= SNNU_STATUS_SIZE) {
 				found |= BIT(e->bEndpointAddress & 0xf);
 				*st = e;
 			}
 			break;
 		}
 	}
-	return found == (BIT(SNN_USB_EP_CMD & 0xf) |
-			 BIT(SNN_USB_EP_OUTPUT & 0xf) |
-			 BIT(SNN_USB_EP_INPUT & 0xf) |
-			 BIT(SNN_USB_EP_STATUS & 0xf)) ? 0 : -ENODEV;
+	return found == (BIT(SNNU_EP_CMD & 0xf) |
+			 BIT(SNNU_EP_OUT & 0xf) |
+			 BIT(SNNU_EP_INPUT & 0xf) |
+			 BIT(SNNU_EP_STATUS & 0xf)) ? 0 : -ENODEV;
 }
 
 static int snn_usb_probe(struct usb_interface *intf,
@@ -758,7 +766,7 @@ static int snn_usb_probe(struct usb_interface *intf,
 	if (ret)
 		goto err_free;
 	ret = -ENOMEM;
-	p->tx_buf = kmalloc(SNN_USB_HDR_SIZE + p->max_payload, GFP_KERNEL);
+	p->tx_buf = kmalloc(SNNU_HDR_SIZE + p->max_payload, GFP_KERNEL);
 	p->pool = gen_pool_create(SNN_USB_MEM_ORDER, -1);
 	if (!p->tx_buf || !p->pool)
 		goto err_free;
@@ -815,9 +823,9 @@ static void snn_usb_disconnect(struct usb_interface *intf)
 }
 
 static const struct usb_device_id snn_usb_ids[] = {
-	{ USB_DEVICE_AND_INTERFACE_INFO(SNN_USB_VENDOR_ID, SNN_USB_PRODUCT_ID,
-					SNN_USB_CLASS, SNN_USB_SUBCLASS,
-					SNN_USB_PROTOCOL) },
+	{ USB_DEVICE_AND_INTERFACE_INFO(SNNU_VENDOR_ID, SNNU_PRODUCT_ID,
+					SNNU_CLASS, SNNU_SUBCLASS,
+					SNNU_PROTOCOL) },
 	{ }
 };
 MODULE_DEVICE_TABLE(usb, snn_usb_ids);

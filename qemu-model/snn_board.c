@@ -896,6 +896,15 @@ fail:
     for (i = 0; i < SNN_CNT_NUM; i++) {
         cl->cnt[i] += cnt[i];
     }
+    /*
+     * Input consumed before the error stays consumed: its WB already told
+     * the host, and HEAD must say the same (the USB transport reads it)
+     */
+    for (q = 0; q < nq_in; q++) {
+        if (sin[q].enabled && cl->inq[q].enabled) {
+            cl->inq[q].head = sin[q].head;
+        }
+    }
     snn_cl_error(cl, code, info);
 }
 

@@ -6,7 +6,7 @@
  *   -device snn-usb,id=usb0,bus=xhci.0,port=1[,mem-mib=64,clusters=2,...]
  *
  * The same board core as snn-pci (snn_board.c), behind a vendor-specific
- * interface (docs/hardware.md section 12; snn_usb_proto.h):
+ * interface (docs/hardware.md section 12; the SNNU_ constants of snn_hw.h):
  *
  *   control   READ_REG / WRITE_REG (the register map of BAR0), DOORBELL
  *             (the doorbell pages of BAR2), GET_INFO, GET_STATS
@@ -44,7 +44,7 @@
 #include "qom/object.h"
 #include "snn_board.h"
 #include "snn_hw.h"
-#include "snn_usb_proto.h"
+
 
 #define TYPE_SNN_USB "snn-usb"
 OBJECT_DECLARE_SIMPLE_TYPE(SnnUsbState, SNN_USB)

@@ -29,7 +29,6 @@ GUEST_TOOL_SRCS	:= selftests/model/snn_probe.c selftests/driver/bench.c
 GUEST_TEST_TARGETS := $(patsubst selftests/%.c,$(B)/selftests/%,$(GUEST_TEST_SRCS))
 GUEST_TOOL_TARGETS := $(patsubst selftests/%.c,$(B)/selftests/%,$(GUEST_TOOL_SRCS))
 GUEST_HDRS	:= $(wildcard selftests/*/*.h) driver/snn_hw.h \
-		   qemu-model/snn_usb_proto.h \
 		   $(wildcard uapi/linux/*.h) $(wildcard qemu-model/engine/*.h)
 
 GUEST_ENGINE_SRCS := qemu-model/engine/snn_engine.c qemu-model/engine/snn_img_write.c

@@ -62,7 +62,14 @@ static void check_info_common(struct __test_metadata *_metadata,
 	EXPECT_EQ(SNN_ABI_MAJOR, i->abi_major);
 	EXPECT_EQ(SNN_ABI_MINOR, i->abi_minor);
 	EXPECT_EQ(b->index, i->board);
-	EXPECT_EQ(SNN_TRANSPORT_PCI, i->transport);
+	/* every node says its board's transport; USB has no doorbell page */
+	EXPECT_EQ(b->info.transport, i->transport);
+	EXPECT_TRUE(i->transport == SNN_TRANSPORT_PCI ||
+		    i->transport == SNN_TRANSPORT_USB);
+	if (snnt_opt.transport)
+		EXPECT_STREQ(snnt_opt.transport, snnt_transport_name(i));
+	EXPECT_EQ(i->transport == SNN_TRANSPORT_PCI,
+		  !!(i->caps & SNN_CAP_MAPPED_DOORBELL));
 	EXPECT_EQ(b->info.clusters, i->clusters);
 	EXPECT_EQ(b->info.routers, i->routers);
 	EXPECT_EQ(b->info.board_id, i->board_id);

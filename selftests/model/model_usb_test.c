@@ -35,7 +35,7 @@
 
 #include "kselftest_harness.h"
 #include "snn_hw.h"
-#include "snn_usb_proto.h"
+
 #include "snn_engine.h"
 #include "snn_img_write.h"
 
