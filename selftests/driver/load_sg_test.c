@@ -20,8 +20,7 @@
 #include "snn_test_lib.h"
 
 #include "kselftest_harness.h"
-#include "snn_engine.h"
-#include "snn_img_write.h"
+#include "../model/model_ref.h"
 
 #define BIG_CORES	8
 #define BIG_NPC		1024
@@ -98,44 +97,15 @@ static void *big_build(struct big *b, size_t *len)
 }
 
 /* The reference: the same engine as the model's, run here. */
+static void ref_emit(void *ctx, uint64_t ev)
+{
+	snnt_evs_add(ctx, ev);
+}
+
 static int reference(const void *img, size_t len, const uint64_t *in,
 		     size_t nin, struct snnt_evs *out)
 {
-	struct snn_limits lim = { 256, 65535, 65535, 1u << 24, 1u << 20, 256,
-				  8 };
-	struct snn_img_error err;
-	struct snn_net *net;
-	struct snn_engine *e;
-	size_t i = 0, ns, k;
-	unsigned int t;
-
-	if (snn_net_load(img, len, &lim, &net, &err)) {
-		fprintf(stderr, "# reference: %s\n", err.msg);
-		return -1;
-	}
-	e = snn_engine_new(net);
-	if (!e) {
-		snn_net_free(net);
-		return -1;
-	}
-	for (t = 0; t < BIG_STEPS; t++) {
-		const struct snn_spike *sp;
-
-		while (i < nin && SNN_EV_TIMESTEP(in[i]) <= t) {
-			snn_engine_input(e, SNN_EV_CORE(in[i]),
-					 SNN_EV_INDEX(in[i]));
-			i++;
-		}
-		snn_engine_step(e, NULL);
-		sp = snn_engine_spikes(e, &ns);
-		for (k = 0; k < ns; k++)
-			if (sp[k].flags & SNN_NEURON_OUT)
-				snnt_evs_add(out, SNN_EV_MAKE(t, sp[k].core,
-							      sp[k].neuron));
-	}
-	snn_engine_free(e);
-	snn_net_free(net);
-	return 0;
+	return model_ref_run(img, len, in, nin, BIG_STEPS, ref_emit, out);
 }
 
 static int want_sg(void)

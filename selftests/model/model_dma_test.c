@@ -26,8 +26,7 @@
 
 #include "kselftest_harness.h"
 #include "snn_hw.h"
-#include "snn_engine.h"
-#include "snn_img_write.h"
+#include "model_ref.h"
 
 #define HUGE_SZ		(2u << 20)
 #define OFF_IMG		0x000000	/* image area, 1 MiB */
@@ -331,82 +330,6 @@ static void setup_queue(struct board *b, unsigned int c, int out,
 	cwr(b, c, base + SNN_Q_CTRL, SNN_Q_CTRL_ENABLE);
 }
 
-/* A random but reproducible network with plenty of activity. */
-static void *make_net(unsigned int seed, unsigned int cores,
-		      unsigned int neurons, unsigned int axons, size_t *len)
-{
-	struct snn_img_writer *w = snn_img_writer_new(cores, neurons, axons);
-	unsigned int c, n, a, k;
-	void *img;
-
-	srand(seed);
-	snn_img_add_profile(w, 410, 205, 10, 0, 0);
-	snn_img_add_profile(w, 4095, 0, 40, 3, 2);
-	for (c = 0; c < cores; c++) {
-		for (n = 0; n < neurons; n++)
-			snn_img_add_neuron(w, c, n, n & 1, SNN_NEURON_OUT, 0,
-					   0);
-		for (a = 0; a < axons; a++)
-			for (k = 0; k < 6; k++)
-				snn_img_add_synapse(w, c, a, rand() % neurons,
-						    rand() % 200 - 60);
-		for (n = 0; n < neurons; n += 3)
-			snn_img_add_fanout(w, c, n, rand() % cores,
-					   rand() % axons);
-	}
-	img = snn_img_writer_build(w, len);
-	snn_img_writer_free(w);
-	return img;
-}
-
-/* Random inputs: n events over steps timesteps, sorted. */
-static size_t make_input(uint64_t *ev, size_t n, unsigned int steps,
-			 unsigned int cores, unsigned int axons)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		ev[i] = SNN_EV_MAKE(i * steps / n, rand() % cores,
-				    rand() % axons);
-	return n;
-}
-
-/* The reference: the same engine, run here. */
-static size_t reference(const void *img, size_t len, const uint64_t *in,
-			size_t nin, unsigned int steps, uint64_t *out,
-			size_t max)
-{
-	struct snn_limits lim = { 256, 65535, 65535, 1u << 24, 1u << 20, 256,
-				  8 };
-	struct snn_img_error err;
-	struct snn_net *net;
-	struct snn_engine *e;
-	size_t i = 0, nout = 0, ns, k;
-	unsigned int t;
-
-	if (snn_net_load(img, len, &lim, &net, &err))
-		return (size_t)-1;
-	e = snn_engine_new(net);
-	for (t = 0; t < steps; t++) {
-		const struct snn_spike *sp;
-
-		while (i < nin && SNN_EV_TIMESTEP(in[i]) <= t) {
-			snn_engine_input(e, SNN_EV_CORE(in[i]),
-					 SNN_EV_INDEX(in[i]));
-			i++;
-		}
-		snn_engine_step(e, NULL);
-		sp = snn_engine_spikes(e, &ns);
-		for (k = 0; k < ns && nout < max; k++)
-			if (sp[k].flags & SNN_NEURON_OUT)
-				out[nout++] = SNN_EV_MAKE(t, sp[k].core,
-							  sp[k].neuron);
-	}
-	snn_engine_free(e);
-	snn_net_free(net);
-	return nout;
-}
-
 FIXTURE(model) {
 	struct board b;
 };
@@ -435,11 +358,11 @@ TEST_F(model, run_matches_engine)
 	static uint64_t in[600], want[RING_MAX];
 	size_t len, nwant, i;
 	uint32_t tail;
-	void *img = make_net(1, 2, 64, 64, &len);
+	void *img = model_ref_net(1, 2, 64, 64, &len);
 
 	ASSERT_NE(NULL, img);
-	make_input(in, nin, steps, 2, 64);
-	nwant = reference(img, len, in, nin, steps, want, RING_MAX);
+	model_ref_input(in, nin, steps, 2, 64);
+	nwant = model_ref_spikes(img, len, in, nin, steps, want, RING_MAX);
 	ASSERT_NE((size_t)-1, nwant);
 	ASSERT_GT(nwant, 100);
 	TH_LOG("%zu output spikes expected", nwant);
@@ -484,10 +407,10 @@ TEST_F(model, full_output_queue_backpressure)
 	size_t len, nwant, ngot = 0;
 	uint32_t head = 0, stalls_seen = 0;
 	uint64_t end = now_ms() + 20000;
-	void *img = make_net(2, 1, 32, 32, &len);
+	void *img = model_ref_net(2, 1, 32, 32, &len);
 
-	make_input(in, nin, steps, 1, 32);
-	nwant = reference(img, len, in, nin, steps, want, RING_MAX);
+	model_ref_input(in, nin, steps, 1, 32);
+	nwant = model_ref_spikes(img, len, in, nin, steps, want, RING_MAX);
 	ASSERT_GT(nwant, 8);
 	ASSERT_EQ(0, load(b, 0, img, len));
 	setup_queue(b, 0, 0, 8);
@@ -526,10 +449,10 @@ TEST_F(model, drop_mode_counts_every_drop)
 	const unsigned int steps = 20, nin = 200;
 	static uint64_t in[200], want[RING_MAX];
 	size_t len, nwant;
-	void *img = make_net(2, 1, 32, 32, &len);
+	void *img = model_ref_net(2, 1, 32, 32, &len);
 
-	make_input(in, nin, steps, 1, 32);
-	nwant = reference(img, len, in, nin, steps, want, RING_MAX);
+	model_ref_input(in, nin, steps, 1, 32);
+	nwant = model_ref_spikes(img, len, in, nin, steps, want, RING_MAX);
 	ASSERT_EQ(0, load(b, 0, img, len));
 	cwr(b, 0, SNN_CL_CONFIG, SNN_CL_CFG_OUT_DROP);
 	setup_queue(b, 0, 0, 8);
@@ -574,7 +497,7 @@ TEST_F(model, bad_event_is_an_error)
 {
 	struct board *b = &self->b;
 	size_t len;
-	void *img = make_net(3, 1, 16, 16, &len);
+	void *img = model_ref_net(3, 1, 16, 16, &len);
 
 	ASSERT_EQ(0, load(b, 0, img, len));
 	setup_queue(b, 0, 0, 4);
@@ -690,7 +613,7 @@ TEST_F(model, hang_recovered_by_reset)
 {
 	struct board *b = &self->b;
 	size_t len;
-	void *img = make_net(4, 1, 16, 16, &len);
+	void *img = model_ref_net(4, 1, 16, 16, &len);
 	uint32_t t0;
 
 	if (!b->fault || b->clusters < 2)
@@ -724,7 +647,7 @@ TEST_F(model, dma_error_reported)
 {
 	struct board *b = &self->b;
 	size_t len;
-	void *img = make_net(5, 1, 16, 16, &len);
+	void *img = model_ref_net(5, 1, 16, 16, &len);
 	uint64_t a;
 
 	if (!b->fault)
@@ -809,14 +732,14 @@ TEST_F(model, sg_load_runs)
 	static struct sgent e[64];
 	size_t len, nwant, i;
 	unsigned int n;
-	void *img = make_net(11, 4, 64, 64, &len);
+	void *img = model_ref_net(11, 4, 64, 64, &len);
 
 	if (!(rd(b, SNN_REG_FEATURES) & SNN_FEAT_LOAD_SG))
 		SKIP(free(img); return, "board without SNN_FEAT_LOAD_SG");
 	ASSERT_NE(NULL, img);
 	ASSERT_LT(3 * SG_CHUNK, len);
-	make_input(in, nin, steps, 4, 64);
-	nwant = reference(img, len, in, nin, steps, want, RING_MAX);
+	model_ref_input(in, nin, steps, 4, 64);
+	nwant = model_ref_spikes(img, len, in, nin, steps, want, RING_MAX);
 	ASSERT_NE((size_t)-1, nwant);
 	n = sg_scatter(b, img, len, e);
 	TH_LOG("%zu byte image in %u chunks, %zu spikes expected", len, n,
@@ -851,7 +774,7 @@ TEST_F(model, sg_bad_lists)
 	static struct sgent good[64], e[64];
 	size_t len;
 	unsigned int n, k;
-	void *img = make_net(12, 4, 64, 64, &len);
+	void *img = model_ref_net(12, 4, 64, 64, &len);
 	struct {
 		const char *what;
 		unsigned int entry;	/* entry to change */
@@ -953,7 +876,7 @@ TEST_F(model, board_reset)
 {
 	struct board *b = &self->b;
 	size_t len;
-	void *img = make_net(6, 1, 16, 16, &len);
+	void *img = model_ref_net(6, 1, 16, 16, &len);
 	uint64_t end = now_ms() + 10000;
 
 	ASSERT_EQ(0, load(b, 0, img, len));

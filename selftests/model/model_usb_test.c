@@ -35,9 +35,7 @@
 
 #include "kselftest_harness.h"
 #include "snn_hw.h"
-
-#include "snn_engine.h"
-#include "snn_img_write.h"
+#include "model_ref.h"
 
 #define MAX_BOARDS	4
 #define TMO		2000		/* ms, one transfer that must happen */
@@ -480,80 +478,6 @@ static void drain(struct ub *u)
 	}
 	u->vec_seen = 0;
 	u->seq_errors = 0;
-}
-
-/* ---- networks and the reference (as model_dma_test) ---------------------- */
-
-static void *make_net(unsigned int seed, unsigned int cores,
-		      unsigned int neurons, unsigned int axons, size_t *len)
-{
-	struct snn_img_writer *w = snn_img_writer_new(cores, neurons, axons);
-	unsigned int c, n, a, k;
-	void *img;
-
-	srand(seed);
-	snn_img_add_profile(w, 410, 205, 10, 0, 0);
-	snn_img_add_profile(w, 4095, 0, 40, 3, 2);
-	for (c = 0; c < cores; c++) {
-		for (n = 0; n < neurons; n++)
-			snn_img_add_neuron(w, c, n, n & 1, SNN_NEURON_OUT, 0,
-					   0);
-		for (a = 0; a < axons; a++)
-			for (k = 0; k < 6; k++)
-				snn_img_add_synapse(w, c, a, rand() % neurons,
-						    rand() % 200 - 60);
-		for (n = 0; n < neurons; n += 3)
-			snn_img_add_fanout(w, c, n, rand() % cores,
-					   rand() % axons);
-	}
-	img = snn_img_writer_build(w, len);
-	snn_img_writer_free(w);
-	return img;
-}
-
-static void make_input(uint64_t *ev, size_t n, unsigned int steps,
-		       unsigned int cores, unsigned int axons)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		ev[i] = SNN_EV_MAKE(i * steps / n, rand() % cores,
-				    rand() % axons);
-}
-
-static size_t reference(const void *img, size_t len, const uint64_t *in,
-			size_t nin, unsigned int steps, uint64_t *out,
-			size_t max)
-{
-	struct snn_limits lim = { 256, 65535, 65535, 1u << 24, 1u << 20, 256,
-				  8 };
-	struct snn_img_error err;
-	struct snn_net *net;
-	struct snn_engine *e;
-	size_t i = 0, nout = 0, ns, k;
-	unsigned int t;
-
-	if (snn_net_load(img, len, &lim, &net, &err))
-		return (size_t)-1;
-	e = snn_engine_new(net);
-	for (t = 0; t < steps; t++) {
-		const struct snn_spike *sp;
-
-		while (i < nin && SNN_EV_TIMESTEP(in[i]) <= t) {
-			snn_engine_input(e, SNN_EV_CORE(in[i]),
-					 SNN_EV_INDEX(in[i]));
-			i++;
-		}
-		snn_engine_step(e, NULL);
-		sp = snn_engine_spikes(e, &ns);
-		for (k = 0; k < ns && nout < max; k++)
-			if (sp[k].flags & SNN_NEURON_OUT)
-				out[nout++] = SNN_EV_MAKE(t, sp[k].core,
-							  sp[k].neuron);
-	}
-	snn_engine_free(e);
-	snn_net_free(net);
-	return nout;
 }
 
 /* Image into device memory, then LOAD_CMD: 0 or the SNN_E_* code. */
@@ -1046,12 +970,12 @@ static void check_run(struct __test_metadata *_metadata, struct ub *u,
 	uint32_t prod = 0;
 	unsigned int stalls_seen = 0;
 	uint32_t frames0 = stat1(u, SNNU_ST_OUT_FRAMES);
-	void *img = make_net(seed, 2, 64, 64, &len);
+	void *img = model_ref_net(seed, 2, 64, 64, &len);
 
 	ASSERT_NE(NULL, img);
 	ASSERT_GE(1000, nin);
-	make_input(in, nin, steps, 2, 64);
-	nwant = reference(img, len, in, nin, steps, want, RING_MAX);
+	model_ref_input(in, nin, steps, 2, 64);
+	nwant = model_ref_spikes(img, len, in, nin, steps, want, RING_MAX);
 	ASSERT_NE((size_t)-1, nwant);
 	ASSERT_LT(100, nwant);
 
@@ -1169,7 +1093,7 @@ TEST_F(usb, load_sg_from_device_memory)
 	struct ub *u = &self->b[0];
 	uint8_t list[16 * 16] = { 0 };
 	size_t len, off, n = 0;
-	uint8_t *img = make_net(11, 2, 64, 64, &len);
+	uint8_t *img = model_ref_net(11, 2, 64, 64, &len);
 	uint64_t at;
 
 	if (!(rd(u, SNN_REG_FEATURES) & SNN_FEAT_LOAD_SG))
@@ -1244,7 +1168,7 @@ TEST_F(usb, usb_reset_resets_board)
 	uint32_t v = 0x77777777;
 	uint64_t end;
 	size_t len;
-	void *img = make_net(3, 1, 16, 16, &len);
+	void *img = model_ref_net(3, 1, 16, 16, &len);
 
 	ASSERT_EQ(0, load(u, 0, img, len));
 	ASSERT_EQ(0, wreg(u, SNN_REG_SCRATCH, 0xabcd));
@@ -1291,8 +1215,8 @@ TEST_F(usb, unplug_during_run_and_replug)
 			u = &self->b[i];
 	ASSERT_NE(NULL, u) TH_LOG("--replug %s: no such --board", replug_id);
 	sp = u->sp;
-	img = make_net(5, 2, 64, 64, &len);
-	make_input(in, 400, 4000, 2, 64);
+	img = model_ref_net(5, 2, 64, 64, &len);
+	model_ref_input(in, 400, 4000, 2, 64);
 	ASSERT_EQ(0, load(u, 0, img, len));
 	ASSERT_EQ(0, setup_queue(u, 0, 0, 12));
 	ASSERT_EQ(0, setup_queue(u, 0, 1, 1));	/* stalls, undrained */
