@@ -47,7 +47,7 @@ SNN0_MIN='snn-pci,id=snn0,load-sg=off,run-fresh=off'
 # model_usb_test drives them through usbfs; snn.ko (a PCI driver) leaves
 # them alone.  usb1 is also unplugged and plugged back.
 USB0='snn-usb,id=usb0,speed=high,board-id=16'
-USB1='snn-usb,id=usb1,speed=super,board-id=17,clusters=1,mem-mib=16,x-fault-injection=on'
+USB1='snn-usb,id=usb1,speed=super,board-id=17,mem-mib=16,x-fault-injection=on'
 
 scripts/build-qemu.sh
 kernel=()
@@ -97,6 +97,7 @@ tests+=(--test "$T/model/model_usb_test --board high:@usb0:device@ --board super
 # The driver's selftests (selftests/driver/): the reference spikes come
 # from the host's snn-sim; reset_test stays last.
 dtests=()
+utests=()
 files=()
 reffiles=()
 if [ "${#module[@]}" != 0 ]; then
@@ -106,12 +107,13 @@ if [ "${#module[@]}" != 0 ]; then
 		reffiles+=(--file "$REF/$f:/ref/$f")
 	done
 	files+=("${reffiles[@]}")
-	dtests+=(--test "$T/driver/ioctl_test")
-	dtests+=(--test "$T/driver/queue_test")
-	dtests+=(--test "$T/driver/run_test --ref /ref")
-	dtests+=(--test "$T/driver/route_test")
-	dtests+=(--test "$T/driver/fault_test")
-	dtests+=(--test "$T/driver/load_sg_test")
+	# on the PCIe boards; the same tests on the USB boards come last
+	dtests+=(--test "$T/driver/ioctl_test --transport pci")
+	dtests+=(--test "$T/driver/queue_test --transport pci")
+	dtests+=(--test "$T/driver/run_test --ref /ref --transport pci")
+	dtests+=(--test "$T/driver/route_test --transport pci")
+	dtests+=(--test "$T/driver/fault_test --transport pci")
+	dtests+=(--test "$T/driver/load_sg_test --transport pci")
 	dtests+=(--test "$T/driver/unplug_test --board @snn1@ --id snn1 --bus rp1 --props ${SNN1#snn-pci,id=snn1,}")
 	# libsnndev against the driver, snnctl, and the udev rules under the
 	# real systemd-udevd (selftests/lib/): snnctl and the shared library
@@ -147,7 +149,14 @@ if [ "${#module[@]}" != 0 ]; then
 		--file "$B/digits/ref-40/expected.txt:/digits/expected.txt"
 		--file "$B/digits/ref-40/classes.txt:/digits/classes.txt")
 	dtests+=(--test "$T/lib/digits_test --full")
-	dtests+=(--test "$T/driver/reset_test")
+	dtests+=(--test "$T/driver/reset_test --transport pci")
+	# the transport-neutral driver tests again on the USB boards (only the
+	# first VM has them; --transport usb finds none elsewhere)
+	utests=(--test "scripts/vm-wait-boards.sh 4")
+	for t in ioctl_test queue_test "run_test --ref /ref" route_test \
+		 fault_test reset_test; do
+		utests+=(--test "$T/driver/$t --transport usb")
+	done
 fi
 xtests=()
 while IFS= read -r t; do
@@ -179,7 +188,8 @@ vm() {
 	fi
 }
 
-vm plain "${tests[@]}" "${files[@]}" "${dtests[@]}" "${xtests[@]}"
+vm plain "${tests[@]}" "${files[@]}" "${dtests[@]}" "${utests[@]}" \
+	"${xtests[@]}"
 if [ "${#dtests[@]}" != 0 ]; then
 	# all DMA goes through the DMA API: the same suite behind an IOMMU
 	devs=(--device "$SNN0" --device "$SNN1")
