@@ -365,10 +365,16 @@ static long snn_ioc_run(struct snn_file *f, void *arg)
 	return 0;
 }
 
-/* Output the device wrote that is still on its way to the host rings. */
-static bool snn_output_in_flight(struct snn_board *b, unsigned int cl)
+/*
+ * Output the device wrote that is still on its way to the host rings;
+ * then *@timestep (if not NULL) is lowered to the timesteps whose output
+ * has arrived whole.
+ */
+static bool snn_output_in_flight(struct snn_board *b, unsigned int cl,
+				 u32 *timestep)
 {
-	return b->ops->output_in_flight && b->ops->output_in_flight(b, cl);
+	return b->ops->output_in_flight &&
+	       b->ops->output_in_flight(b, cl, timestep);
 }
 
 static bool snn_output_pending(struct snn_file *f)
@@ -409,6 +415,7 @@ static int snn_wait_state(struct snn_file *f, struct snn_wait *w)
 {
 	struct snn_unit *u = f->unit;
 	struct snn_board *b = u->board;
+	bool in_flight;
 	u32 st;
 	int ret = snn_cl_status(b, u->hw, &st);
 
@@ -417,6 +424,8 @@ static int snn_wait_state(struct snn_file *f, struct snn_wait *w)
 
 	w->timestep = snn_cl_rd(b, u->hw, SNN_CL_TIMESTEP);
 	w->remaining = snn_cl_rd(b, u->hw, SNN_CL_REMAINING);
+	/* after TIMESTEP: the output of the timesteps before it is counted */
+	in_flight = snn_output_in_flight(b, u->hw, &w->timestep);
 	w->error = 0;
 	w->error_info = 0;
 	if (u->health == SNN_HEALTH_FAILED) {
@@ -427,7 +436,7 @@ static int snn_wait_state(struct snn_file *f, struct snn_wait *w)
 		w->error_info = snn_cl_rd(b, u->hw, SNN_CL_ERROR_INFO);
 	} else if (st & (SNN_CL_ST_STALLED | SNN_CL_ST_ROUTE_WAIT)) {
 		w->state = SNN_STATE_STALLED;
-	} else if (st & SNN_CL_ST_RUNNING || snn_output_in_flight(b, u->hw)) {
+	} else if (in_flight || (st & SNN_CL_ST_RUNNING)) {
 		w->state = SNN_STATE_RUNNING;
 	} else {
 		w->state = SNN_STATE_IDLE;
@@ -1113,7 +1122,7 @@ static __poll_t snn_poll(struct file *filp, poll_table *wait)
 			mask |= EPOLLPRI;
 		if (snn_output_pending(f) ||
 		    (f->run_started && !(st & SNN_CL_ST_RUNNING) &&
-		     !snn_output_in_flight(u->board, u->hw)))
+		     !snn_output_in_flight(u->board, u->hw, NULL)))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (snn_input_space(f))
 			mask |= EPOLLOUT | EPOLLWRNORM;

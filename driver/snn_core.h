@@ -99,7 +99,8 @@ struct snn_transport_ops {
 	 * show yet (a transport that moves output over its own pipe).  A
 	 * finished run counts as running until this is false.
 	 */
-	bool (*output_in_flight)(struct snn_board *b, unsigned int cl);
+	bool (*output_in_flight)(struct snn_board *b, unsigned int cl,
+				 u32 *timestep);
 };
 
 /* A node: the board's control node, a cluster or a routing unit. */

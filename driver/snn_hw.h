@@ -323,7 +323,6 @@
 #define SNN_LIF_BIAS_EXP_MIN		(-7)
 #define SNN_LIF_BIAS_EXP_MAX		7
 
-
 /*
  * ---- The USB transport (docs/hardware.md section 12) -------------------
  * Protocol 1.0: identity, endpoints, vendor requests, bulk frames and
@@ -404,6 +403,7 @@
 #define SNNU_T_INPUT            0x10    /* EP 0x03: arg = new producer index */
 #define SNNU_T_OUTPUT           0x81    /* EP 0x82: arg = tail after them */
 #define SNNU_T_MEM_DATA         0x82    /* EP 0x82: reply to MEM_READ */
+#define SNNU_T_STEP             0x83    /* EP 0x82: arg = cluster's TIMESTEP */
 
 /* status message on SNNU_EP_STATUS (16 bytes) */
 #define SNNU_STATUS_SIZE        16

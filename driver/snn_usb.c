@@ -68,6 +68,11 @@ struct snn_usb {
 	spinlock_t qlock;
 	struct snn_usb_in in[SNN_MAX_CLUSTERS][SNN_MAX_QUEUES];
 	struct snn_ring *out[SNN_MAX_CLUSTERS][SNN_MAX_QUEUES];
+	/*
+	 * Each cluster's TIMESTEP as of the last STEP frame: all its output
+	 * of the timesteps before it is in the host rings (qlock to write)
+	 */
+	u32 step[SNN_MAX_CLUSTERS];
 
 	struct urb *rx[SNN_USB_RX_URBS];
 	struct urb *st;
@@ -108,8 +113,39 @@ static int snn_usb_ctrl_out(struct snn_usb *p, u8 req, u16 value, u16 index,
 				    sizeof(v), SNN_USB_TIMEOUT_MS, GFP_KERNEL);
 }
 
+/*
+ * A write that sets cluster TIMESTEPs back to 0 (reset, load, fresh run):
+ * forget their last STEP, so that output of the new timeline still on
+ * its way is not taken as complete up to the old one.  The device's
+ * STEP frame of 0 says the same, in order with the output.
+ */
+static void snn_usb_timeline(struct snn_usb *p, u32 off, u32 val)
+{
+	struct snn_board *b = p->board;
+	unsigned long flags;
+	unsigned int cl, first = 0, last = 0;
+	u32 reg;
+
+	if (off == SNN_REG_BOARD_CTRL && (val & SNN_BOARD_CTRL_RESET)) {
+		last = b->caps.clusters;
+	} else if (off >= SNN_CLUSTER_BASE(0) &&
+		   off < SNN_CLUSTER_BASE(b->caps.clusters)) {
+		first = (off - SNN_CLUSTER_BASE(0)) / 0x1000;
+		reg = off - SNN_CLUSTER_BASE(first);
+		if (reg == SNN_CL_RUN_FRESH || reg == SNN_CL_LOAD_CMD ||
+		    (reg == SNN_CL_CTRL &&
+		     (val & (SNN_CL_CTRL_RESET_STATE | SNN_CL_CTRL_RESET))))
+			last = first + 1;
+	}
+	spin_lock_irqsave(&p->qlock, flags);
+	for (cl = first; cl < last; cl++)
+		WRITE_ONCE(p->step[cl], 0);
+	spin_unlock_irqrestore(&p->qlock, flags);
+}
+
 static void snn_usb_wr(struct snn_board *b, u32 off, u32 val)
 {
+	snn_usb_timeline(b->priv, off, val);
 	/* a failed write shows as all-ones reads, like a removed device */
 	snn_usb_ctrl_out(b->priv, SNNU_REQ_WRITE_REG, off & 0xffff,
 			 off >> 16, val);
@@ -374,11 +410,17 @@ static void snn_usb_load_done(struct snn_board *b, void *token)
 
 /* ---- output ---------------------------------------------------------------- */
 
-/* Did the device write output that has not reached its host ring yet? */
-static bool snn_usb_output_in_flight(struct snn_board *b, unsigned int cl)
+/*
+ * Did the device write output that has not reached its host ring yet?
+ * Then lower *@timestep (the cluster's TIMESTEP, read before) to the
+ * last STEP frame's: the timesteps whose output the host has whole.
+ */
+static bool snn_usb_output_in_flight(struct snn_board *b, unsigned int cl,
+				     u32 *timestep)
 {
 	struct snn_usb *p = b->priv;
 	unsigned int q;
+	u32 step = READ_ONCE(p->step[cl]);
 
 	for (q = 0; q < b->caps.out_queues; q++) {
 		struct snn_ring *r;
@@ -400,10 +442,31 @@ static bool snn_usb_output_in_flight(struct snn_board *b, unsigned int cl)
 		 * else (a device that was reset, or gone: all-ones) is not
 		 * output that will still come.
 		 */
-		if (tail != ~0u && tail != got && tail - got <= size)
+		if (tail != ~0u && tail != got && tail - got <= size) {
+			if (timestep && step < *timestep)
+				*timestep = step;
 			return true;
+		}
 	}
 	return false;
+}
+
+/* A STEP frame: the host rings have the cluster's output before arg. */
+static void snn_usb_step(struct snn_usb *p, const u8 *f)
+{
+	struct snn_board *b = p->board;
+	u16 cl = get_unaligned_le16(f + SNNU_HDR_CLUSTER);
+	unsigned long flags;
+
+	if (cl >= b->caps.clusters) {
+		dev_err_ratelimited(&p->intf->dev,
+				    "malformed STEP frame (cluster %u)\n", cl);
+		return;
+	}
+	spin_lock_irqsave(&p->qlock, flags);
+	WRITE_ONCE(p->step[cl], (u32)get_unaligned_le64(f + SNNU_HDR_ARG));
+	spin_unlock_irqrestore(&p->qlock, flags);
+	snn_board_output_arrived(b, cl);
 }
 
 /* An OUTPUT frame: its events into the host ring, then the new tail. */
@@ -473,9 +536,17 @@ static void snn_usb_rx_done(struct urb *urb)
 				    urb->actual_length - SNNU_HDR_SIZE, len);
 		goto again;
 	}
-	if (get_unaligned_le16(f + SNNU_HDR_TYPE) == SNNU_T_OUTPUT)
+	switch (get_unaligned_le16(f + SNNU_HDR_TYPE)) {
+	case SNNU_T_OUTPUT:
 		snn_usb_output(p, f, len);
-	/* MEM_DATA: this driver sends no MEM_READ; anything else is ignored */
+		break;
+	case SNNU_T_STEP:
+		snn_usb_step(p, f);
+		break;
+	default:
+		/* MEM_DATA: this driver sends no MEM_READ */
+		break;
+	}
 again:
 	if (!READ_ONCE(p->stopping))
 		usb_submit_urb(urb, GFP_ATOMIC);
@@ -524,9 +595,11 @@ static void snn_usb_sync_input(struct snn_usb *p, unsigned int cl)
 		if (p->in[cl][q].r) {
 			head = snn_usb_rd(b, SNN_CLUSTER_BASE(cl) +
 					  SNN_CL_INQ(q) + SNN_Q_HEAD);
-			if (head != ~0u)
+			if (head != ~0u) {
+				/* pairs with user space's acquire of it */
 				smp_store_release((__le32 *)p->in[cl][q].r->cpu,
 						  cpu_to_le32(head));
+			}
 		}
 		mutex_unlock(&p->tx_lock);
 	}

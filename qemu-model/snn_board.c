@@ -259,6 +259,14 @@ static void snn_cl_free_net(SnnCluster *cl)
     cl->net = NULL;
 }
 
+/* cl->lock held: tell the transport about a new TIMESTEP (SnnBoardOps). */
+static void snn_cl_timeline(SnnCluster *cl, uint32_t timestep)
+{
+    if (cl->board->ops->timestep) {
+        cl->board->ops->timestep(cl->board->opaque, cl->idx, timestep);
+    }
+}
+
 /* ---- reset -------------------------------------------------------------- */
 
 /* Worker, cl->lock held. */
@@ -271,6 +279,7 @@ static void snn_cl_do_reset(SnnCluster *cl)
     qatomic_set(&cl->reset_req, 0);
     cl->remaining = 0;
     cl->timestep = 0;
+    snn_cl_timeline(cl, 0);
     cl->fresh = false;
     cl->hung = false;
     cl->error = SNN_E_NONE;
@@ -466,6 +475,7 @@ static void snn_cl_do_load(SnnCluster *cl)
     snn_cl_free_net(cl);
     cl->status &= ~SNN_CL_ST_LOADED;
     cl->timestep = 0;
+    snn_cl_timeline(cl, 0);
     if (code != SNN_E_NONE) {
         snn_engine_free(eng);
         snn_net_free(net);
@@ -875,6 +885,9 @@ static void snn_cl_do_timestep(SnnCluster *cl)
         cl->cnt[i] += cnt[i];
     }
     cl->timestep = t + 1;
+    if (out_written) {
+        snn_cl_timeline(cl, t + 1);
+    }
     if (in_consumed) {
         snn_cl_irq(cl, SNN_CL_IRQ_INPUT);
     }
@@ -920,6 +933,7 @@ static void snn_cl_fresh_state(SnnCluster *cl)
 
     cl->fresh = false;
     cl->timestep = 0;
+    snn_cl_timeline(cl, 0);
     for (q = 0; q < SNN_MAX_QUEUES; q++) {
         cl->inq[q].cache_valid = false;
     }

@@ -55,6 +55,15 @@ typedef struct SnnBoardOps {
      */
     void (*output)(void *opaque, unsigned c, unsigned q, const void *ev,
                    uint32_t n, uint32_t tail);
+    /*
+     * Optional (NULL for PCIe).  Called from cluster @c's worker with the
+     * cluster's lock held when its TIMESTEP changes in a way the host must
+     * learn in order with the output: @timestep is the new TIMESTEP after
+     * a timestep that wrote output (after that timestep's output() calls,
+     * before its interrupts), or 0 when TIMESTEP goes back to 0 (reset,
+     * load, a fresh run).  It must not take a cluster lock.
+     */
+    void (*timestep)(void *opaque, unsigned c, uint32_t timestep);
 } SnnBoardOps;
 
 typedef struct SnnBoard SnnBoard;

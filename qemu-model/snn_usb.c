@@ -355,6 +355,49 @@ static void snn_usb_output(void *opaque, unsigned c, unsigned q,
     qemu_bh_schedule(s->out_bh);
 }
 
+/*
+ * SnnBoardOps.timestep: cluster @c's TIMESTEP is now @timestep, after a
+ * timestep that wrote output or back to 0.  A STEP frame tells the host,
+ * in order with the OUTPUT frames: every event of the cluster's timesteps
+ * before @timestep is in an OUTPUT frame queued before it.  A STEP of the
+ * same cluster that has not started to go out is updated instead, so they
+ * add at most one frame per OUTPUT frame.
+ */
+static void snn_usb_timestep(void *opaque, unsigned c, uint32_t timestep)
+{
+    SnnUsbState *s = opaque;
+    SnnUsbFrame *f;
+
+    qemu_mutex_lock(&s->out_lock);
+    if (s->discard) {
+        /* as in snn_usb_output() */
+        if (!snn_board_ready(s->board)) {
+            qemu_mutex_unlock(&s->out_lock);
+            return;
+        }
+        s->discard = false;
+    }
+    f = QSIMPLEQ_LAST(&s->out_q, SnnUsbFrame, next);
+    if (!f || f->off || lduw_le_p(f->buf + SNNU_HDR_TYPE) != SNNU_T_STEP ||
+        lduw_le_p(f->buf + SNNU_HDR_CLUSTER) != c) {
+        if (s->out_bytes + SNNU_HDR_SIZE > s->out_cap) {
+            s->st_out_lost++;
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "%s: cluster %u: STEP %u lost: %" PRIu64
+                          " bytes of frames not taken\n",
+                          TYPE_SNN_USB, c, timestep, s->out_bytes);
+            qemu_mutex_unlock(&s->out_lock);
+            return;
+        }
+        f = snn_usb_frame_new(SNNU_T_STEP, c, 0, SNNU_HDR_SIZE);
+        snn_usb_queue_frame(s, f);
+        s->out_bytes += SNNU_HDR_SIZE;
+    }
+    stq_le_p(f->buf + SNNU_HDR_ARG, timestep);
+    qemu_mutex_unlock(&s->out_lock);
+    qemu_bh_schedule(s->out_bh);
+}
+
 /* IN on EP 0x82: the next frame, or what is left of it; NAK if none. */
 static void snn_usb_in_frames(SnnUsbState *s, USBPacket *p)
 {
@@ -736,6 +779,7 @@ static const SnnBoardOps snn_usb_board_ops = {
     .dma_write = snn_usb_dma_write,
     .notify = snn_usb_notify,
     .output = snn_usb_output,
+    .timestep = snn_usb_timestep,
 };
 
 /* USB reset: the board as after a PCIe FLR, device memory zero. */
@@ -807,10 +851,13 @@ static void snn_usb_realize(USBDevice *dev, Error **errp)
 
     qemu_mutex_init(&s->out_lock);
     QSIMPLEQ_INIT(&s->out_q);
-    /* every output ring full, in frames of 256 events (worst case) */
+    /*
+     * Every output ring full, at worst one OUTPUT and one STEP frame per
+     * event (queues that alternate, one event a timestep)
+     */
     s->out_cap = (uint64_t)s->conf.clusters * s->conf.out_queues *
-                 ((SNN_EVENT_SIZE << s->conf.queue_log2) +
-                  SNNU_HDR_SIZE * ((1u << s->conf.queue_log2) / 256 + 2));
+                 ((uint64_t)(SNN_EVENT_SIZE + 2 * SNNU_HDR_SIZE) <<
+                  s->conf.queue_log2);
     s->out_bh = qemu_bh_new(snn_usb_out_bh, s);
 
     name = g_strdup_printf("snn-usb[%s]", DEVICE(dev)->id ?

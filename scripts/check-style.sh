@@ -5,6 +5,8 @@
 #
 #   checkpatch.pl --strict --no-tree -f   on driver/*.c, driver/*.h and
 #                                         uapi/linux/*.h, one result each
+#     (with --root = the kernel headers, for the CamelCase names they
+#     define: USB descriptor fields)
 #   sparse (kbuild C=2)                   on every driver/*.c, one result each
 #
 # checkpatch comes from Debian's linux-source package (get-linux-source.sh,
@@ -38,6 +40,21 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# The kernel headers' include/ as checkpatch's --root: in a kernel tree it
+# learns the CamelCase names the kernel defines (USB descriptor fields
+# such as bInterval) from include/, and --no-tree alone would flag them.
+ROOT=()
+if snn_module_have_driver; then
+	snn_module_kdir "${1:-}"
+	common=$(sed -n 's|^include \(.*\)/Makefile$|\1|p' "$KDIR/Makefile" | head -n 1)
+	for d in "$KDIR" "$common"; do
+		if [ -n "$d" ] && [ -f "$d/include/linux/usb.h" ]; then
+			ROOT=(--root="$d")
+			break
+		fi
+	done
+fi
+
 # checkpatch_file DESC FILE NAME [OPTS...]: check FILE as if it were NAME
 # (a path relative to a kernel tree).
 checkpatch_file() {
@@ -46,8 +63,9 @@ checkpatch_file() {
 	mkdir -p "$TMP/tree/$(dirname "$name")"
 	cp "$file" "$TMP/tree/$name"
 	set +e
-	out=$(cd "$TMP/tree" && "$CHECKPATCH" --strict --no-tree --show-types \
-		--no-summary --terse "$@" -f "$name" 2>&1)
+	out=$(cd "$TMP/tree" && "$CHECKPATCH" --strict --no-tree \
+		"${ROOT[@]}" --show-types --no-summary --terse "$@" \
+		-f "$name" 2>&1)
 	rc=$?
 	set -e
 	rm -f "$TMP/tree/$name"
@@ -79,7 +97,6 @@ if ! snn_module_have_driver; then
 elif ! command -v sparse >/dev/null 2>&1; then
 	tap_fail "sparse (not installed: scripts/deps.sh installs it)"
 else
-	snn_module_kdir "${1:-}"
 	W=$B/module/$KREL/style
 	snn_module_sync "$W"
 	# A checker that tags sparse's reports with the file it checked.

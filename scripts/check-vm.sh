@@ -133,9 +133,9 @@ if [ "${#module[@]}" != 0 ]; then
 	else
 		warn "no udevadm (Debian package udev): udev_test skips"
 	fi
-	dtests+=(--test "$T/lib/lib_test")
-	dtests+=(--test "$T/lib/snnctl_test")
-	dtests+=(--test "$T/lib/udev_test")
+	dtests+=(--test "$T/lib/lib_test --transport pci")
+	dtests+=(--test "$T/lib/snnctl_test --transport pci")
+	dtests+=(--test "$T/lib/udev_test --transport pci")
 	# The digits workload (tools/digits/, selftests/lib/digits_test.c):
 	# the classifier (static), the network files, and snn-sim's output
 	# spikes for the first 40 held-out images (train.py --reference).
@@ -148,15 +148,19 @@ if [ "${#module[@]}" != 0 ]; then
 	files+=(--file "$B/tools/digits-classify-static:/digits/digits-classify"
 		--file "$B/digits/ref-40/expected.txt:/digits/expected.txt"
 		--file "$B/digits/ref-40/classes.txt:/digits/classes.txt")
-	dtests+=(--test "$T/lib/digits_test --full")
+	dtests+=(--test "$T/lib/digits_test --full --transport pci")
 	dtests+=(--test "$T/driver/reset_test --transport pci")
 	# the transport-neutral driver tests again on the USB boards (only the
 	# first VM has them; --transport usb finds none elsewhere)
 	utests=(--test "scripts/vm-wait-boards.sh 4")
-	for t in ioctl_test queue_test "run_test --ref /ref" route_test \
-		 fault_test reset_test; do
-		utests+=(--test "$T/driver/$t --transport usb")
+	for t in driver/ioctl_test driver/queue_test "driver/run_test --ref /ref" \
+		 driver/route_test driver/fault_test lib/lib_test \
+		 lib/snnctl_test lib/udev_test "lib/digits_test --full"; do
+		utests+=(--test "$T/$t --transport usb")
 	done
+	# surprise removal of usb1 in use, and back (found by its board-id)
+	utests+=(--test "$T/driver/unplug_test --board board-id=17 --id usb1 --device @usb1:device@ --cycles ${SNN_USB_UNPLUG_CYCLES:-3}")
+	utests+=(--test "$T/driver/reset_test --transport usb")
 fi
 xtests=()
 while IFS= read -r t; do

@@ -50,11 +50,13 @@
 /* ---- options ------------------------------------------------------------- */
 
 struct snnt_opts {
-	const char *board;	/* --board BUS */
+	const char *board;	/* --board BUS, or board-id=N */
 	const char *ref;	/* --ref DIR */
 	const char *id;		/* --id ID */
 	const char *bus;	/* --bus PORT */
 	const char *props;	/* --props PROPS */
+	const char *device;	/* --device DEVICE: a whole -device string */
+	const char *cycles;	/* --cycles N */
 	const char *transport;	/* --transport pci|usb: only those boards */
 };
 
@@ -80,6 +82,10 @@ static SNNT_UNUSED int snnt_parse_opts(int argc, char **argv)
 			dst = &snnt_opt.props;
 		else if (!strcmp(argv[i], "--transport"))
 			dst = &snnt_opt.transport;
+		else if (!strcmp(argv[i], "--device"))
+			dst = &snnt_opt.device;
+		else if (!strcmp(argv[i], "--cycles"))
+			dst = &snnt_opt.cycles;
 		if (dst && i + 1 < argc) {
 			*dst = argv[++i];
 			continue;
@@ -263,9 +269,14 @@ static SNNT_UNUSED int snnt_board_by_bus(const char *bus, struct snnt_board *out
 {
 	struct snnt_board b[SNNT_MAX_BOARDS];
 	int i, n = snnt_boards(b, SNNT_MAX_BOARDS);
+	long id = -1;
 
+	/* "board-id=N": the board whose SNN_IOC_INFO board_id is N */
+	if (!strncmp(bus, "board-id=", 9))
+		id = strtol(bus + 9, NULL, 0);
 	for (i = 0; i < n; i++) {
-		if (!strcmp(b[i].info.bus_id, bus)) {
+		if (id >= 0 ? b[i].info.board_id == id :
+		    !strcmp(b[i].info.bus_id, bus)) {
 			*out = b[i];
 			return 0;
 		}

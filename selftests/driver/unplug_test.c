@@ -18,9 +18,14 @@
  * reused.
  *
  *   unplug_test --board @ID@ --id ID --bus ROOTPORT --props 'PROPS'
+ *   unplug_test --board board-id=N --id ID --device 'DEVICE' [--cycles N]
  *
  * e.g. --board @snn1@ --id snn1 --bus rp1 --props 'clusters=2,cores=2,...'
- * (the PLUG command is "PLUG snn-pci,id=ID,bus=ROOTPORT,PROPS").
+ * (the PLUG command is "PLUG snn-pci,id=ID,bus=ROOTPORT,PROPS"), or for a
+ * USB board --board board-id=17 --id usb1 --device @usb1:device@ (the
+ * board found by its SNN_IOC_INFO board_id, plugged back with its whole
+ * -device string).  --cycles: the in-use unplug and replug that many
+ * times in a row.
  */
 #include "snn_test_lib.h"
 #include <sys/eventfd.h>
@@ -49,7 +54,7 @@ static int agent(const char *cmd)
 	return ok && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1;
 }
 
-/* Wait up to @secs for the board at PCI address @bus to (dis)appear. */
+/* Wait up to @secs for the board @bus (--board) to (dis)appear. */
 static int wait_board(const char *bus, int present, int secs,
 		      struct snnt_board *b)
 {
@@ -113,14 +118,19 @@ FIXTURE(up) {
 
 FIXTURE_SETUP(up)
 {
-	ASSERT_TRUE(snnt_opt.board && snnt_opt.id && snnt_opt.bus &&
-		    snnt_opt.props)
-		TH_LOG("usage: unplug_test --board @ID@ --id ID --bus ROOTPORT --props PROPS");
+	ASSERT_TRUE(snnt_opt.board && snnt_opt.id &&
+		    (snnt_opt.device || (snnt_opt.bus && snnt_opt.props)))
+		TH_LOG("usage: unplug_test --board @ID@ --id ID --bus ROOTPORT --props PROPS, or --board board-id=N --id ID --device DEVICE");
 	ASSERT_EQ(0, wait_board(snnt_opt.board, 1, 30, &self->b))
 		TH_LOG("no board at %s", snnt_opt.board);
-	snprintf(self->plug, sizeof(self->plug), "PLUG snn-pci,id=%s,bus=%s%s%s",
-		 snnt_opt.id, snnt_opt.bus, snnt_opt.props[0] ? "," : "",
-		 snnt_opt.props);
+	if (snnt_opt.device)
+		snprintf(self->plug, sizeof(self->plug), "PLUG %s",
+			 snnt_opt.device);
+	else
+		snprintf(self->plug, sizeof(self->plug),
+			 "PLUG snn-pci,id=%s,bus=%s%s%s", snnt_opt.id,
+			 snnt_opt.bus, snnt_opt.props[0] ? "," : "",
+			 snnt_opt.props);
 }
 
 FIXTURE_TEARDOWN(up)
@@ -209,9 +219,10 @@ static pid_t drainer(int fd, const struct snn_queue_create *qc, int have_db)
 	_exit(6);
 }
 
-TEST_F_TIMEOUT(up, unplug_in_use_then_plug_back, 240)
+/* One cycle of unplug_in_use_then_plug_back on the board @b. */
+static void unplug_in_use(struct __test_metadata *_metadata,
+			  const struct snnt_board *b, const char *plug)
 {
-	const struct snnt_board *b = &self->b;
 	struct snnt_queue in, out;
 	struct snnt_toucher t_in, t_db;
 	struct snn_eventfd e = { .events = SNN_NOTIFY_RUN_DONE |
@@ -369,10 +380,24 @@ TEST_F_TIMEOUT(up, unplug_in_use_then_plug_back, 240)
 	}
 
 	/* plug it back */
-	ASSERT_EQ(0, agent(self->plug));
+	ASSERT_EQ(0, agent(plug));
 	board_works(_metadata, snnt_opt.board);
 	snnt_net_free(&net);
 	snnt_net_free(&quiet);
+}
+
+/* --cycles N times (default 1) */
+TEST_F_TIMEOUT(up, unplug_in_use_then_plug_back, 1800)
+{
+	int i, n = snnt_opt.cycles ? atoi(snnt_opt.cycles) : 1;
+
+	ASSERT_LT(0, n) TH_LOG("--cycles %s", snnt_opt.cycles);
+	for (i = 0; i < n && _metadata->passed; i++) {
+		if (i)
+			ASSERT_EQ(0, wait_board(snnt_opt.board, 1, 60, &self->b));
+		unplug_in_use(_metadata, &self->b, self->plug);
+	}
+	TH_LOG("%d cycle%s", i, i == 1 ? "" : "s");
 }
 
 TEST_F_TIMEOUT(up, unplug_idle_then_plug_back, 240)

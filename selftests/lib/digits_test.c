@@ -4,7 +4,7 @@
  * runs the network on a board and its output is checked against the host
  * engine's.
  *
- *   digits_test [--digits DIR] [--full]
+ *   digits_test [--digits DIR] [--full] [--transport pci|usb]
  *
  * DIR (default /digits) holds, from the host (scripts/check-vm.sh):
  *   digits-classify      the classifier, static (libsnndev.a)
@@ -355,6 +355,7 @@ int main(int argc, char **argv)
 	int i, n = 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	argc = lt_parse_opts(argc, argv);	/* --transport */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--digits") && i + 1 < argc) {
 			dir = argv[++i];

@@ -11,6 +11,9 @@
  *   --ref DIR       the reference files of selftests/driver/gen-reference.sh
  *                   plus net.snnet (snnctl convert net.txt net.snnet); /ref
  *   --snnctl PATH   the snnctl to run; /usr/bin/snnctl
+ *   --transport pci|usb
+ *                   only the boards on that transport (lt_boards()), so
+ *                   that the same tests run on PCIe and on USB boards
  */
 #ifndef LIBTEST_H
 #define LIBTEST_H
@@ -42,6 +45,7 @@
 struct lt_opts {
 	const char *ref;
 	const char *snnctl;
+	const char *transport;
 };
 
 static struct lt_opts lt_opt = { .ref = "/ref", .snnctl = "/usr/bin/snnctl" };
@@ -57,6 +61,10 @@ static LT_UNUSED int lt_parse_opts(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--snnctl") && i + 1 < argc) {
 			lt_opt.snnctl = argv[++i];
+			continue;
+		}
+		if (!strcmp(argv[i], "--transport") && i + 1 < argc) {
+			lt_opt.transport = argv[++i];
 			continue;
 		}
 		argv[n++] = argv[i];
@@ -210,12 +218,15 @@ struct lt_board {
 	unsigned int index;
 	unsigned int clusters, routers, cores;
 	char bus[64];
+	char name[16];		/* "snnX" */
+	const char *transport;	/* "pci" or "usb" */
 	bool fault;		/* fault injection (debugfs knobs) */
 };
 
 /*
- * The boards, in index order; with fault set from the board node's caps
- * (needs an open of /dev/snnX).  Returns the count.
+ * The boards, in index order (with --transport only those on it); with
+ * fault set from the board node's caps (needs an open of /dev/snnX).
+ * Returns the count.
  */
 static LT_UNUSED int lt_boards(struct lt_board *b, int max)
 {
@@ -233,7 +244,14 @@ static LT_UNUSED int lt_boards(struct lt_board *b, int max)
 		if (snndev_node_type(x) != SNNDEV_NODE_BOARD)
 			continue;
 		memset(&b[n], 0, sizeof(b[n]));
+		b[n].transport = "pci";
+		if (!snndev_node_prop(x, SNNDEV_PROP_TRANSPORT, &v) &&
+		    v == SNNDEV_TRANSPORT_USB)
+			b[n].transport = "usb";
+		if (lt_opt.transport && strcmp(lt_opt.transport, b[n].transport))
+			continue;
 		b[n].index = snndev_node_board(x);
+		snprintf(b[n].name, sizeof(b[n].name), "snn%u", b[n].index);
 		snprintf(b[n].bus, sizeof(b[n].bus), "%s",
 			 snndev_node_bus_id(x));
 		if (!snndev_node_prop(x, SNNDEV_PROP_CLUSTERS, &v))
@@ -256,6 +274,49 @@ static LT_UNUSED int lt_boards(struct lt_board *b, int max)
 	}
 	snndev_enum_free(e);
 	return n;
+}
+
+/*
+ * The board most tests use: the first one (of --transport's), after
+ * lt_first_board() returned 0.  The tests' names are written for snn0;
+ * lt_x() puts this board's in.
+ */
+static struct lt_board lt_b0;
+
+static LT_UNUSED int lt_first_board(void)
+{
+	return lt_boards(&lt_b0, 1) == 1 ? 0 : -1;
+}
+
+/* printf into one of 16 rotating buffers, for names and messages */
+static LT_UNUSED __attribute__((format(printf, 1, 2)))
+char *lt_fmt(const char *fmt, ...)
+{
+	static char buf[16][160];
+	static unsigned int k;
+	char *b = buf[k++ % 16];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(buf[0]), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+/* @s with every "snn0" replaced by lt_b0's name */
+static LT_UNUSED char *lt_x(const char *s)
+{
+	char out[160] = "";
+	const char *p;
+	size_t o = 0;
+
+	while ((p = strstr(s, "snn0")) && o < 120) {
+		o += snprintf(out + o, sizeof(out) - o, "%.*s%s",
+			      (int)(p - s), s, lt_b0.name);
+		s = p + 4;
+	}
+	snprintf(out + o, sizeof(out) - o, "%s", s);
+	return lt_fmt("%s", out);
 }
 
 /* The first board with a fault-injection feature, or -1. */

@@ -9,7 +9,9 @@
  * (selftests/driver/gen-reference.sh, and net.snnet = snnctl convert
  * net.txt): `snnctl run` must print exactly snn-sim's spikes.
  *
- *   snnctl_test [--ref DIR] [--snnctl PATH]      (/ref, /usr/bin/snnctl)
+ *   snnctl_test [--ref DIR] [--snnctl PATH] [--transport pci|usb]
+ *
+ * (/ref, /usr/bin/snnctl; the boards of one transport, libtest.h)
  */
 #include "libtest.h"
 #include "mini_json.h"
@@ -107,6 +109,15 @@ static int boards(struct lt_board *b)
 	return lt_boards(b, 16);
 }
 
+/* The board most tests use, and its names (libtest.h) */
+#define B0	lt_b0
+#define S	lt_fmt
+#define X	lt_x
+
+/* B0's last cluster and its first routing unit */
+#define LAST	S("%s.%u", B0.name, B0.clusters - 1)
+#define ROUTER	S("%s.%u", B0.name, B0.clusters)
+
 /* a fixture for the tests that need a longer time limit */
 FIXTURE(s) {
 	int unused;
@@ -114,6 +125,8 @@ FIXTURE(s) {
 
 FIXTURE_SETUP(s)
 {
+	ASSERT_EQ(0, lt_first_board()) TH_LOG("no board%s%s", lt_opt.transport ?
+					     " on " : "", lt_opt.transport ?: "");
 }
 
 FIXTURE_TEARDOWN(s)
@@ -203,7 +216,7 @@ TEST_F_TIMEOUT(s, info_json_and_tree, 120)
 
 		EXPECT_STREQ(b[i].bus, mj_str(e, "bus_id"));
 		EXPECT_STREQ("0.1.0", mj_str(e, "driver_version"));
-		EXPECT_STREQ("pci", mj_str(e, "transport"));
+		EXPECT_STREQ(b[i].transport, mj_str(e, "transport"));
 		ASSERT_NE(NULL, cl);
 		ASSERT_NE(NULL, rt);
 		EXPECT_EQ(b[i].clusters, cl->n);
@@ -240,19 +253,19 @@ TEST_F_TIMEOUT(s, info_json_and_tree, 120)
 	lt_run_free(&r);
 
 	/* the tree */
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "info", "snn0"));
-	EXPECT_NE(NULL, strstr(r.out, "|-- clusters: ")) lt_show("info snn0", &r);
-	EXPECT_NE(NULL, strstr(r.out, "-- snn0.0: "));
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "info", X("snn0")));
+	EXPECT_NE(NULL, strstr(r.out, "|-- clusters: ")) lt_show(X("info snn0"), &r);
+	EXPECT_NE(NULL, strstr(r.out, X("-- snn0.0: ")));
 	if (b[0].routers)
 		EXPECT_NE(NULL, strstr(r.out, "`-- routing units: "));
 	EXPECT_NE(NULL, strstr(r.out, "queues: "));
 	EXPECT_NE(NULL, strstr(r.out, "rated: "));
 	lt_run_free(&r);
-	EXPECT_EQ(1, lt_snnctl(&r, NULL, NULL, "info", "snn0.0"));
-	EXPECT_NE(NULL, strstr(r.err, "snn0.0 is a cluster, not a board")) lt_show("info snn0.0", &r);
+	EXPECT_EQ(1, lt_snnctl(&r, NULL, NULL, "info", X("snn0.0")));
+	EXPECT_NE(NULL, strstr(r.err, X("snn0.0 is a cluster, not a board"))) lt_show(X("info snn0.0"), &r);
 	lt_run_free(&r);
 	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "info", "snn9"));
-	EXPECT_NE(NULL, strstr(r.err, "snn9: no such board (present: snn0"));
+	EXPECT_NE(NULL, strstr(r.err, "snn9: no such board (present: snn"));
 	lt_run_free(&r);
 }
 
@@ -287,15 +300,15 @@ TEST_F_TIMEOUT(s, stats_by_every_name, 120)
 		lt_run_free(&r);
 	}
 	/* a board stands for its clusters; no argument: every cluster */
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "stats", "--json", "snn0"));
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "stats", "--json", X("snn0")));
 	v = json_of(&r);
 	ASSERT_NE(NULL, v);
 	EXPECT_EQ(b[0].clusters, v->n);
 	mj_free(v);
 	lt_run_free(&r);
 	/* text */
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "stats", "snn0.0"));
-	EXPECT_NE(NULL, strstr(r.out, "snn0.0  state idle, free\n  timesteps "))
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "stats", X("snn0.0")));
+	EXPECT_NE(NULL, strstr(r.out, X("snn0.0  state idle, free\n  timesteps ")))
 		lt_show("stats", &r);
 	lt_run_free(&r);
 	/* a routing unit has no counters */
@@ -319,9 +332,9 @@ TEST_F_TIMEOUT(s, stats_while_another_process_holds_the_cluster, 120)
 
 	if (ref_files())
 		SKIP(return, "no reference files in %s", lt_opt.ref);
-	pid = hold("snn0.2", ref_net);
-	ASSERT_GT(pid, 0) TH_LOG("snnctl load --hold did not take snn0.2");
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "stats", "--json", "snn0.2"));
+	pid = hold(LAST, ref_net);
+	ASSERT_GT(pid, 0) TH_LOG("snnctl load --hold did not take %s", LAST);
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "stats", "--json", LAST));
 	v = json_of(&r);
 	ASSERT_NE(NULL, v);
 	EXPECT_EQ(1, mj_bool(v, "0.busy", -1));
@@ -329,22 +342,22 @@ TEST_F_TIMEOUT(s, stats_while_another_process_holds_the_cluster, 120)
 	mj_free(v);
 	lt_run_free(&r);
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "list"));
-	EXPECT_NE(NULL, strstr(r.out, "snn0.2    cluster")) lt_show("list", &r);
+	EXPECT_NE(NULL, strstr(r.out, S("%-10scluster", LAST))) lt_show("list", &r);
 	EXPECT_NE(NULL, strstr(r.out, "loaded    busy")) lt_show("list", &r);
 	lt_run_free(&r);
 	/* the cluster is taken: run and load fail, naming it */
-	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "run", "snn0.2", ref_net,
+	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "run", LAST, ref_net,
 			       "--steps", "1"));
-	EXPECT_NE(NULL, strstr(r.err, "snn0.2: busy: another process holds it"))
+	EXPECT_NE(NULL, strstr(r.err, S("%s: busy: another process holds it", LAST)))
 		lt_show("run on a held cluster", &r);
 	lt_run_free(&r);
 	/* a board reset is refused while a unit is in use */
-	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "reset", "snn0"));
-	EXPECT_NE(NULL, strstr(r.err, "snn0: not reset: snn0.2 is in use"))
-		lt_show("reset snn0", &r);
+	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "reset", X("snn0")));
+	EXPECT_NE(NULL, strstr(r.err, S("%s: not reset: %s is in use", B0.name, LAST)))
+		lt_show(X("reset snn0"), &r);
 	lt_run_free(&r);
 	EXPECT_EQ(0, unhold(pid));
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "stats", "--json", "snn0.2"));
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "stats", "--json", LAST));
 	v = json_of(&r);
 	ASSERT_NE(NULL, v);
 	EXPECT_EQ(0, mj_bool(v, "0.busy", -1));
@@ -380,13 +393,18 @@ TEST_F_TIMEOUT(s, route_list_and_plan, 120)
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "convert", net, snn)) lt_show("convert", &r);
 	lt_run_free(&r);
 	/* on clusters 0, 1 and 2 of snn0: router 0 connects 0 and 1 */
+	if (B0.clusters < 3) {
+		TH_LOG("%s has %u clusters: no plan for 3 parts", B0.name,
+		       B0.clusters);
+		goto errors;
+	}
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "route", "plan", "--json", snn,
-			       "snn0.0,snn0.1,snn0.2"));
+			       X("snn0.0,snn0.1,snn0.2")));
 	v = json_of(&r);
-	ASSERT_NE(NULL, v);
+	ASSERT_NE(NULL, v) lt_show("plan", &r);
 	EXPECT_EQ(1, mj_get(v, "routes")->n);
-	EXPECT_STREQ("snn0.0", mj_str(v, "routes.0.src"));
-	EXPECT_STREQ("snn0.1", mj_str(v, "routes.0.dst"));
+	EXPECT_STREQ(X("snn0.0"), mj_str(v, "routes.0.src"));
+	EXPECT_STREQ(X("snn0.1"), mj_str(v, "routes.0.dst"));
 	EXPECT_NE(NULL, mj_str(v, "routes.0.router"));
 	EXPECT_EQ(1 + lt_sysfs_num(mj_str(v, "routes.0.router"), "route_delay"),
 		  mj_num(v, "lockstep_timesteps", -1));
@@ -395,12 +413,13 @@ TEST_F_TIMEOUT(s, route_list_and_plan, 120)
 	/* parts 0 and 1 on clusters no routing unit connects */
 	if (b[0].clusters >= 4 && b[0].routers == 2) {
 		EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "route", "plan", snn,
-				       "snn0.0,snn0.2,snn0.3"));
-		EXPECT_NE(NULL, strstr(r.err, "no routing unit of snn0 connects snn0.0 and snn0.2"))
+				       X("snn0.0,snn0.2,snn0.3")));
+		EXPECT_NE(NULL, strstr(r.err, X("no routing unit of snn0 connects snn0.0 and snn0.2")))
 			lt_show("plan across groups", &r);
 		lt_run_free(&r);
 	}
-	EXPECT_EQ(1, lt_snnctl(&r, NULL, NULL, "route", "plan", snn, "snn0.0,snn0.1"));
+errors:
+	EXPECT_EQ(1, lt_snnctl(&r, NULL, NULL, "route", "plan", snn, X("snn0.0,snn0.1")));
 	EXPECT_NE(NULL, strstr(r.err, "the network has 3 parts but 2 clusters are named"));
 	lt_run_free(&r);
 }
@@ -459,7 +478,7 @@ TEST_F_TIMEOUT(s, run_prints_exactly_what_snn_sim_prints, 300)
 	/* by PCI address, with the driver's back-pressure: tiny queues */
 	snprintf(unit, sizeof(unit), "%s.0", b[0].bus);
 	EXPECT_EQ(0, run_ref(unit, "--queue-log2", "2")) TH_LOG("queues of 4 events");
-	EXPECT_EQ(0, run_ref("snn0.1", "--stats", NULL));
+	EXPECT_EQ(0, run_ref(X("snn0.1"), "--stats", NULL));
 }
 
 TEST_F_TIMEOUT(s, run_stdin_to_stdout, 120)
@@ -470,7 +489,7 @@ TEST_F_TIMEOUT(s, run_stdin_to_stdout, 120)
 	if (ref_files())
 		SKIP(return, "no reference files in %s", lt_opt.ref);
 	snprintf(steps, sizeof(steps), "%u", ref_steps);
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, ref_in, "run", "/dev/snn0.0", ref_net,
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, ref_in, "run", X("/dev/snn0.0"), ref_net,
 			       "--steps", steps)) lt_show("run", &r);
 	want = lt_slurp(ref_expected);
 	ASSERT_NE(NULL, want);
@@ -478,7 +497,7 @@ TEST_F_TIMEOUT(s, run_stdin_to_stdout, 120)
 	free(want);
 	lt_run_free(&r);
 	/* without --steps: up to the last input timestep, as snn-sim */
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, ref_in, "run", "snn0.0", ref_net,
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, ref_in, "run", X("snn0.0"), ref_net,
 			       "--out", "-")) lt_show("run", &r);
 	EXPECT_GT(lt_count_lines(r.out), 0);
 	lt_run_free(&r);
@@ -505,10 +524,10 @@ TEST_F_TIMEOUT(s, run_split_network_through_a_route, 120)
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "convert", "/tmp/relay.txt",
 			       "/tmp/relay.snnet")) lt_show("convert", &r);
 	lt_run_free(&r);
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "run", "snn0.0,snn0.1",
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "run", X("snn0.0,snn0.1"),
 			       "/tmp/relay.snnet", "--in", "/tmp/relay.in",
 			       "--steps", "12")) lt_show("run", &r);
-	delay = lt_sysfs_num("snn0.4", "route_delay");
+	delay = lt_sysfs_num(ROUTER, "route_delay");
 	ASSERT_GE(delay, 0);
 	/*
 	 * part 0 fires at 0 and 4 (neuron 0) and 3 (neuron 1); the route
@@ -537,18 +556,18 @@ TEST_F_TIMEOUT(s, run_split_network_through_a_route, 120)
 	lt_run_free(&r);
 
 	/* load --hold keeps both clusters and the route while it runs */
-	routes0 = lt_sysfs_num("snn0.4", "routes");
-	pid = hold("snn0.0,snn0.1", "/tmp/relay.snnet");
+	routes0 = lt_sysfs_num(ROUTER, "routes");
+	pid = hold(X("snn0.0,snn0.1"), "/tmp/relay.snnet");
 	ASSERT_GT(pid, 0);
 	t0 = lt_now();
-	while (lt_sysfs_num("snn0.4", "routes") != routes0 + 1 && lt_now() - t0 < 10)
+	while (lt_sysfs_num(ROUTER, "routes") != routes0 + 1 && lt_now() - t0 < 10)
 		usleep(20000);
-	EXPECT_EQ(routes0 + 1, lt_sysfs_num("snn0.4", "routes"));
-	EXPECT_EQ(1, lt_sysfs_num("snn0.0", "busy"));
+	EXPECT_EQ(routes0 + 1, lt_sysfs_num(ROUTER, "routes"));
+	EXPECT_EQ(1, lt_sysfs_num(X("snn0.0"), "busy"));
 	EXPECT_EQ(0, unhold(pid));
 	/* released: the driver deleted the route */
-	EXPECT_EQ(routes0, lt_sysfs_num("snn0.4", "routes"));
-	EXPECT_EQ(0, lt_sysfs_num("snn0.1", "busy"));
+	EXPECT_EQ(routes0, lt_sysfs_num(ROUTER, "routes"));
+	EXPECT_EQ(0, lt_sysfs_num(X("snn0.1"), "busy"));
 }
 
 TEST_F_TIMEOUT(s, run_errors, 120)
@@ -562,27 +581,27 @@ TEST_F_TIMEOUT(s, run_errors, 120)
 	if (ref_files())
 		SKIP(return, "no reference files in %s", lt_opt.ref);
 	ASSERT_EQ(0, lt_write_file("/tmp/bad1.in", "0 1\n5 2\n4 3\n"));
-	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "run", "snn0.0", ref_net,
+	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "run", X("snn0.0"), ref_net,
 			       "--in", "/tmp/bad1.in"));
 	EXPECT_NE(NULL, strstr(r.err, "/tmp/bad1.in:3: timestep 4 is before timestep 5 of line 2 (timesteps must not decrease)"))
 		lt_show("decreasing", &r);
 	lt_run_free(&r);
 	ASSERT_EQ(0, lt_write_file("/tmp/bad2.in", "0 1\n1 100000\n"));
-	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "run", "snn0.0", ref_net,
+	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "run", X("snn0.0"), ref_net,
 			       "--in", "/tmp/bad2.in", "--steps", "3"));
 	EXPECT_NE(NULL, strstr(r.err, "/tmp/bad2.in:2: axon '100000' is not a flat axon id in 0.."))
 		lt_show("axon", &r);
 	lt_run_free(&r);
-	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "run", "snn0.77", ref_net));
-	EXPECT_NE(NULL, strstr(r.err, "snn0.77: no such unit (board snn0 has units 0.."));
+	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "run", X("snn0.77"), ref_net));
+	EXPECT_NE(NULL, strstr(r.err, X("snn0.77: no such unit (board snn0 has units 0..")));
 	lt_run_free(&r);
-	EXPECT_EQ(1, lt_snnctl(&r, NULL, NULL, "run", "snn0", ref_net));
-	EXPECT_NE(NULL, strstr(r.err, "snn0 is a board, not a cluster")) lt_show("board", &r);
+	EXPECT_EQ(1, lt_snnctl(&r, NULL, NULL, "run", X("snn0"), ref_net));
+	EXPECT_NE(NULL, strstr(r.err, X("snn0 is a board, not a cluster"))) lt_show("board", &r);
 	lt_run_free(&r);
-	EXPECT_EQ(1, lt_snnctl(&r, NULL, NULL, "run", "snn0.0,snn0.1", ref_net));
+	EXPECT_EQ(1, lt_snnctl(&r, NULL, NULL, "run", X("snn0.0,snn0.1"), ref_net));
 	EXPECT_NE(NULL, strstr(r.err, "the network has 1 part but 2 clusters are named"));
 	lt_run_free(&r);
-	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "run", "snn0.0", "/tmp/none.snnet"));
+	EXPECT_EQ(2, lt_snnctl(&r, NULL, NULL, "run", X("snn0.0"), "/tmp/none.snnet"));
 	EXPECT_NE(NULL, strstr(r.err, "/tmp/none.snnet: No such file or directory"));
 	lt_run_free(&r);
 
@@ -591,8 +610,8 @@ TEST_F_TIMEOUT(s, run_errors, 120)
 	ASSERT_EQ(0, lt_write_file("/tmp/big.txt", text));
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "convert", "/tmp/big.txt", "/tmp/big.snnet"));
 	lt_run_free(&r);
-	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "load", "snn0.0", "/tmp/big.snnet"));
-	EXPECT_NE(NULL, strstr(r.err, "snn0.0: cannot load part 0: ")) lt_show("big", &r);
+	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "load", X("snn0.0"), "/tmp/big.snnet"));
+	EXPECT_NE(NULL, strstr(r.err, X("snn0.0: cannot load part 0: "))) lt_show("big", &r);
 	EXPECT_NE(NULL, strstr(r.err, "cores"));
 	lt_run_free(&r);
 
@@ -621,9 +640,9 @@ TEST_F_TIMEOUT(s, run_errors, 120)
 	for (k = 0; k < 20; k++)
 		sprintf(text + strlen(text), "1 %d\n", k % 8);
 	ASSERT_EQ(0, lt_write_file("/tmp/flood.in", text));
-	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "run", "snn0.0", ref_net,
+	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "run", X("snn0.0"), ref_net,
 			       "--in", "/tmp/flood.in", "--queue-log2", "1"));
-	EXPECT_NE(NULL, strstr(r.err, "timestep 1 has more input events for part 0 than snn0.0's"))
+	EXPECT_NE(NULL, strstr(r.err, X("timestep 1 has more input events for part 0 than snn0.0's")))
 		lt_show("flood", &r);
 	lt_run_free(&r);
 }
@@ -635,20 +654,20 @@ TEST_F_TIMEOUT(s, load_check_and_json, 120)
 
 	if (ref_files())
 		SKIP(return, "no reference files in %s", lt_opt.ref);
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "load", "snn0.1", ref_net));
-	EXPECT_NE(NULL, strstr(r.out, "snn0.1: loaded part 0 of ")) lt_show("load", &r);
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "load", X("snn0.1"), ref_net));
+	EXPECT_NE(NULL, strstr(r.out, X("snn0.1: loaded part 0 of "))) lt_show("load", &r);
 	EXPECT_NE(NULL, strstr(r.out, "released again"));
 	lt_run_free(&r);
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "load", "--json", "snn0.1", ref_net,
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "load", "--json", X("snn0.1"), ref_net,
 			       "--part", "0"));
 	v = json_of(&r);
 	ASSERT_NE(NULL, v);
-	EXPECT_STREQ("snn0.1", mj_str(v, "clusters.0.name"));
+	EXPECT_STREQ(X("snn0.1"), mj_str(v, "clusters.0.name"));
 	EXPECT_EQ(0, mj_num(v, "clusters.0.part", -1));
 	EXPECT_EQ(0, mj_bool(v, "held", -1));
 	mj_free(v);
 	lt_run_free(&r);
-	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "load", "snn0.1", ref_net, "--part", "1"));
+	EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "load", X("snn0.1"), ref_net, "--part", "1"));
 	EXPECT_NE(NULL, strstr(r.err, "the network has no part 1 (it has 1 part)"));
 	lt_run_free(&r);
 }
@@ -713,8 +732,8 @@ TEST_F_TIMEOUT(s, health_reports_a_hung_cluster, 120)
 	mj_free(v);
 	lt_run_free(&r);
 	/* the other board is fine */
-	if (fb.index != 0) {
-		EXPECT_EQ(0, lt_snnctl(&r, NULL, NULL, "health", "snn0"));
+	if (fb.index != B0.index) {
+		EXPECT_EQ(0, lt_snnctl(&r, NULL, NULL, "health", B0.name));
 		lt_run_free(&r);
 	}
 	/* stats shows the state */
@@ -766,7 +785,7 @@ TEST_F_TIMEOUT(s, top_samples, 60)
 	lt_run_free(&r);
 	/* plain: a header, then one line per cluster and interval */
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "top", "--count", "1",
-			       "--interval", "0.1", "snn0"));
+			       "--interval", "0.1", X("snn0")));
 	EXPECT_EQ(1 + b[0].clusters, lt_count_lines(r.out)) lt_show("top", &r);
 	EXPECT_EQ(0, strncmp(r.out, "TIME      UNIT      STATE     USE      STEPS/s", 45))
 		lt_show("top", &r);
@@ -807,7 +826,7 @@ TEST_F_TIMEOUT(s, progress_on_a_long_run, 180)
 				   "geometry 1 1 1\nprofile 0 1 1 1 0 0\nneuron 0 0 0 out\n"));
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "convert", "/tmp/quiet.txt", "/tmp/quiet.snnet"));
 	lt_run_free(&r);
-	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "--progress", "run", "snn0.3",
+	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "--progress", "run", LAST,
 			       "/tmp/quiet.snnet", "--in", "/dev/null", "--steps",
 			       "20000000"));
 	if (lt_now() - t0 < 1.5) {

@@ -10,7 +10,11 @@
  * snn:GID:...).  The tests start udevd, replay the snn devices' "add"
  * events, check, and stop udevd again at the end.
  *
- *   udev_test [--ref DIR] [--snnctl PATH] [--udevadm PATH]
+ *   udev_test [--ref DIR] [--snnctl PATH] [--transport pci|usb]
+ *             [--udevadm PATH]
+ *
+ * The runs use the first board (of --transport's); the rules are checked
+ * on every node.
  *
  * Users: uid 1001 in group snn, uid 1002 not (their own gids).
  */
@@ -106,6 +110,8 @@ FIXTURE_SETUP(u)
 		SKIP(return, "no %s (vm-run.py --dyn)", udevadm);
 	if (snn_gid() < 0)
 		SKIP(return, "no group snn in /etc/group (vm-run.py --group)");
+	ASSERT_EQ(0, lt_first_board()) TH_LOG("no board%s%s", lt_opt.transport ?
+					     " on " : "", lt_opt.transport ?: "");
 }
 
 FIXTURE_TEARDOWN(u)
@@ -171,21 +177,21 @@ TEST_F_TIMEOUT(u, outsider_is_denied, 120)
 	struct mj *v;
 	char ref[256];
 
-	EXPECT_EQ(EACCES, open_as(&c, "/dev/snn0.0"));
-	EXPECT_EQ(EACCES, open_as(&c, "/dev/snn0"));
+	EXPECT_EQ(EACCES, open_as(&c, lt_x("/dev/snn0.0")));
+	EXPECT_EQ(EACCES, open_as(&c, lt_x("/dev/snn0")));
 	snprintf(ref, sizeof(ref), "%s/net.snnet", lt_opt.ref);
-	EXPECT_EQ(2, lt_snnctl(&r, &c, NULL, "load", "snn0.0", ref));
-	EXPECT_NE(NULL, strstr(r.err, "snn0.0: permission denied"))
+	EXPECT_EQ(2, lt_snnctl(&r, &c, NULL, "load", lt_x("snn0.0"), ref));
+	EXPECT_NE(NULL, strstr(r.err, lt_x("snn0.0: permission denied")))
 		lt_show("load as an outsider", &r);
 	EXPECT_NE(NULL, strstr(r.err, "group 'snn'"));
 	lt_run_free(&r);
-	EXPECT_EQ(2, lt_snnctl(&r, &c, NULL, "reset", "snn0.1"));
+	EXPECT_EQ(2, lt_snnctl(&r, &c, NULL, "reset", lt_x("snn0.1")));
 	EXPECT_NE(NULL, strstr(r.err, "permission denied")) lt_show("reset", &r);
 	lt_run_free(&r);
 	/* what sysfs says is public: list, info (without the driver version) */
 	EXPECT_EQ(0, lt_snnctl(&r, &c, NULL, "list"));
 	lt_run_free(&r);
-	ASSERT_EQ(0, lt_snnctl(&r, &c, NULL, "info", "--json", "snn0"));
+	ASSERT_EQ(0, lt_snnctl(&r, &c, NULL, "info", "--json", lt_x("snn0")));
 	v = mj_parse(r.out, NULL, 0);
 	ASSERT_NE(NULL, v) lt_show("info", &r);
 	EXPECT_EQ(MJ_NULL, mj_get(v, "0.driver_version")->type);
@@ -201,8 +207,8 @@ TEST_F_TIMEOUT(u, member_of_snn_runs_a_network, 180)
 	char net[256], in[256], exp[256], steps[16], bus[64], by_path[128];
 	char *want, *text, *p;
 
-	EXPECT_EQ(0, open_as(&c, "/dev/snn0.0"));
-	EXPECT_EQ(0, open_as(&c, "/dev/snn0"));
+	EXPECT_EQ(0, open_as(&c, lt_x("/dev/snn0.0")));
+	EXPECT_EQ(0, open_as(&c, lt_x("/dev/snn0")));
 	snprintf(net, sizeof(net), "%s/net.snnet", lt_opt.ref);
 	snprintf(in, sizeof(in), "%s/in.txt", lt_opt.ref);
 	snprintf(exp, sizeof(exp), "%s/expected.txt", lt_opt.ref);
@@ -218,21 +224,21 @@ TEST_F_TIMEOUT(u, member_of_snn_runs_a_network, 180)
 	snprintf(steps, sizeof(steps), "%lu", strtoul(p + 13, NULL, 10));
 	free(text);
 	/* by its stable name */
-	ASSERT_EQ(0, lt_bus_of("snn0.0", bus, sizeof(bus)));
+	ASSERT_EQ(0, lt_bus_of(lt_x("snn0.0"), bus, sizeof(bus)));
 	snprintf(by_path, sizeof(by_path), "/dev/snn/by-path/%s.0", bus);
 	EXPECT_EQ(0, lt_snnctl(&r, &c, in, "run", by_path, net, "--steps", steps))
 		lt_show("run as a member of snn", &r);
 	EXPECT_STREQ(want, r.out ? r.out : "");
 	lt_run_free(&r);
 	free(want);
-	ASSERT_EQ(0, lt_snnctl(&r, &c, NULL, "info", "--json", "snn0"))
+	ASSERT_EQ(0, lt_snnctl(&r, &c, NULL, "info", "--json", lt_x("snn0")))
 		lt_show("info as a member of snn", &r);
 	v = r.out ? mj_parse(r.out, NULL, 0) : NULL;
 	ASSERT_NE(NULL, v) lt_show("info", &r);
 	EXPECT_STREQ("0.1.0", mj_str(v, "0.driver_version") ?: "(none)");
 	mj_free(v);
 	lt_run_free(&r);
-	EXPECT_EQ(0, lt_snnctl(&r, &c, NULL, "reset", "snn0.1")) lt_show("reset", &r);
+	EXPECT_EQ(0, lt_snnctl(&r, &c, NULL, "reset", lt_x("snn0.1"))) lt_show("reset", &r);
 	lt_run_free(&r);
 }
 

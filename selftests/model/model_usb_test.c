@@ -69,6 +69,10 @@ struct ub {
 	uint64_t *got[SNN_MAX_CLUSTERS];
 	size_t ngot[SNN_MAX_CLUSTERS];
 	uint32_t tail[SNN_MAX_CLUSTERS];	/* arg of the last frame, queue 0 */
+	/* STEP frames: the last arg, how many, events received before it */
+	uint32_t step[SNN_MAX_CLUSTERS];
+	unsigned int nstep[SNN_MAX_CLUSTERS];
+	size_t step_at[SNN_MAX_CLUSTERS];
 	uint32_t last_seq, vec_seen, seq_errors;
 };
 
@@ -260,6 +264,7 @@ static int take_output(struct ub *u, const uint8_t *f, int n)
 	uint16_t c, q;
 	uint32_t len, tail;
 	uint64_t arg;
+	size_t k;
 
 	memcpy(&c, f + SNNU_HDR_CLUSTER, 2);
 	memcpy(&q, f + SNNU_HDR_QUEUE, 2);
@@ -277,13 +282,48 @@ static int take_output(struct ub *u, const uint8_t *f, int n)
 	if (u->ngot[c] + len / 8 > RING_MAX)
 		return -ENOSPC;
 	memcpy(u->got[c] + u->ngot[c], f + SNNU_HDR_SIZE, len);
+	/* a STEP frame came before every event of a later timestep */
+	for (k = 0; k < len / 8; k++)
+		if (SNN_EV_TIMESTEP(u->got[c][u->ngot[c] + k]) < u->step[c])
+			return -EPROTO;
 	u->ngot[c] += len / 8;
 	u->tail[c] = tail;
 	return 0;
 }
 
 /*
- * Receive one frame on EP 0x82: its type (OUTPUT frames are also stored),
+ * A STEP frame: the cluster's TIMESTEP, after a timestep that wrote
+ * output (every event received so far is of an earlier timestep) or 0.
+ */
+static int take_step(struct ub *u, const uint8_t *f, int n)
+{
+	uint16_t c, q, flags;
+	uint32_t len;
+	uint64_t arg;
+	size_t k;
+
+	memcpy(&c, f + SNNU_HDR_CLUSTER, 2);
+	memcpy(&q, f + SNNU_HDR_QUEUE, 2);
+	memcpy(&flags, f + SNNU_HDR_FLAGS, 2);
+	memcpy(&len, f + SNNU_HDR_LEN, 4);
+	memcpy(&arg, f + SNNU_HDR_ARG, 8);
+	if (c >= SNN_MAX_CLUSTERS || q || flags || len || n != SNNU_HDR_SIZE ||
+	    arg > UINT32_MAX)
+		return -EBADMSG;
+	if (arg && arg <= u->step[c])
+		return -EPROTO;		/* only 0 goes back */
+	for (k = 0; arg && k < u->ngot[c]; k++)
+		if (SNN_EV_TIMESTEP(u->got[c][k]) >= arg)
+			return -EPROTO;
+	u->step[c] = arg;
+	u->nstep[c]++;
+	u->step_at[c] = u->ngot[c];
+	return 0;
+}
+
+/*
+ * Receive one frame on EP 0x82: its type (OUTPUT and STEP frames are also
+ * stored and checked: -EPROTO if they break the ordering of §12.7),
  * -ETIMEDOUT if none came within @tmo ms, or another -errno.
  */
 static int recv_frame(struct ub *u, uint8_t *buf, unsigned int tmo)
@@ -300,8 +340,9 @@ static int recv_frame(struct ub *u, uint8_t *buf, unsigned int tmo)
 	memcpy(&type, buf + SNNU_HDR_TYPE, 2);
 	if (magic != SNNU_FRAME_MAGIC)
 		return -EBADMSG;
-	if (type == SNNU_T_OUTPUT) {
-		int r = take_output(u, buf, n);
+	if (type == SNNU_T_OUTPUT || type == SNNU_T_STEP) {
+		int r = type == SNNU_T_OUTPUT ? take_output(u, buf, n) :
+			take_step(u, buf, n);
 
 		if (r)
 			return r;
@@ -344,7 +385,7 @@ static int mem_read(struct ub *u, uint64_t addr, void *data, size_t len)
 			return r;
 		do {
 			r = recv_frame(u, rxbuf, TMO);
-		} while (r == SNNU_T_OUTPUT);
+		} while (r == SNNU_T_OUTPUT || r == SNNU_T_STEP);
 		if (r < 0)
 			return r;
 		memcpy(&got, rxbuf + SNNU_HDR_LEN, 4);
@@ -475,6 +516,9 @@ static void drain(struct ub *u)
 	for (c = 0; c < SNN_MAX_CLUSTERS; c++) {
 		u->ngot[c] = 0;
 		u->tail[c] = 0;
+		u->step[c] = 0;
+		u->nstep[c] = 0;
+		u->step_at[c] = 0;
 	}
 	u->vec_seen = 0;
 	u->seq_errors = 0;
@@ -928,6 +972,8 @@ static int collect(struct ub *u, unsigned int c, int ack, unsigned int secs,
 	while (now_ms() < end) {
 		int r = recv_frame(u, rxbuf, 20);
 
+		if (r == SNNU_T_STEP)
+			continue;
 		if (r == SNNU_T_OUTPUT) {
 			if (ack && u->tail[c] != acked) {
 				if (doorbell(u, c, SNN_DB_OUTQ(0), u->tail[c]))
@@ -953,7 +999,8 @@ static int collect(struct ub *u, unsigned int c, int ack, unsigned int secs,
 			u->vec_seen &= ~(1u << c);
 		}
 		if (done && !(crd(u, c, SNN_CL_STATUS) & SNN_CL_ST_RUNNING) &&
-		    u->tail[c] == crd(u, c, SNN_CL_OUTQ(0) + SNN_Q_TAIL))
+		    u->tail[c] == crd(u, c, SNN_CL_OUTQ(0) + SNN_Q_TAIL) &&
+		    u->step_at[c] == u->ngot[c])
 			return 0;
 	}
 	return -ETIMEDOUT;
@@ -994,6 +1041,9 @@ static void check_run(struct __test_metadata *_metadata, struct ub *u,
 	EXPECT_EQ(0, crd(u, c, SNN_CL_STATUS) & SNN_CL_ST_ERROR);
 	EXPECT_EQ(steps, crd(u, c, SNN_CL_TIMESTEP));
 	ASSERT_EQ(nwant, u->ngot[c]);
+	/* the last STEP follows the last timestep that had output */
+	EXPECT_EQ(SNN_EV_TIMESTEP(want[nwant - 1]) + 1, u->step[c]);
+	EXPECT_LT(0, u->nstep[c]);
 	for (k = 0; k < nwant; k++)
 		if (u->got[c][k] != want[k])
 			break;
