@@ -67,7 +67,7 @@ vmlog=$OUT/vm
 rm -rf "$vmlog"
 # shellcheck disable=SC2086
 /usr/bin/python3 scripts/vm-run.py --log "$vmlog" --timeout 1500 \
-	--test-timeout 1400 --smp "$SMP" \
+	--test-timeout 1400 --smp "$SMP" --tsc-reliable \
 	--device snn-pci,id=snn0,queue-log2=18 --module "$KO" \
 	--file tools/digits/digits.snnet:/digits/digits.snnet \
 	--file tools/digits/test-set.txt:/digits/test-set.txt \

@@ -64,6 +64,7 @@ vmlog=$B/demo-vm
 rm -rf "$vmlog"
 log=$B/demo.log
 python3 scripts/vm-run.py --log "$vmlog" --timeout 1800 --test-timeout 1700 \
+	--tsc-reliable \
 	--device snn-pci,id=snn0 --module "$KO" "${files[@]}" \
 	--test "tools/digits/demo-guest.sh /digits" >"$log" 2>&1 &
 pid=$!
