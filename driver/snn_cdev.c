@@ -426,6 +426,8 @@ static int snn_wait_state(struct snn_file *f, struct snn_wait *w)
 	w->remaining = snn_cl_rd(b, u->hw, SNN_CL_REMAINING);
 	/* after TIMESTEP: the output of the timesteps before it is counted */
 	in_flight = snn_output_in_flight(b, u->hw, &w->timestep);
+	if (b->ops->sync)
+		b->ops->sync(b, u->hw);
 	w->error = 0;
 	w->error_info = 0;
 	if (u->health == SNN_HEALTH_FAILED) {

@@ -101,6 +101,13 @@ struct snn_transport_ops {
 	 */
 	bool (*output_in_flight)(struct snn_board *b, unsigned int cl,
 				 u32 *timestep);
+	/*
+	 * Optional: bring the host rings' copies of cluster @cl's device
+	 * indices up to date where they only travel with the interrupts
+	 * (USB: input consumer indices).  WAIT calls it after reading the
+	 * state, so that input consumed before it shows.  May sleep.
+	 */
+	void (*sync)(struct snn_board *b, unsigned int cl);
 };
 
 /* A node: the board's control node, a cluster or a routing unit. */

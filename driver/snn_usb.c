@@ -589,10 +589,14 @@ static void snn_usb_sync_input(struct snn_usb *p, unsigned int cl)
 	unsigned int q;
 
 	for (q = 0; q < b->caps.in_queues; q++) {
+		struct snn_ring *r;
 		u32 head;
 
 		mutex_lock(&p->tx_lock);
-		if (p->in[cl][q].r) {
+		r = p->in[cl][q].r;
+		/* only a queue with events the host has not seen consumed */
+		if (r && le32_to_cpu(READ_ONCE(*(__le32 *)r->cpu)) !=
+			 p->in[cl][q].sent) {
 			head = snn_usb_rd(b, SNN_CLUSTER_BASE(cl) +
 					  SNN_CL_INQ(q) + SNN_Q_HEAD);
 			if (head != ~0u) {
@@ -620,6 +624,12 @@ static void snn_usb_irq_work(struct work_struct *work)
 			snn_board_irq_error(b);
 		}
 	}
+}
+
+/* The ops' sync: WAIT is about to report cluster @cl's state. */
+static void snn_usb_sync(struct snn_board *b, unsigned int cl)
+{
+	snn_usb_sync_input(b->priv, cl);
 }
 
 /* ---- life cycle ---------------------------------------------------------------- */
@@ -675,6 +685,7 @@ static const struct snn_transport_ops snn_usb_ops = {
 	.ring_pfn = snn_usb_ring_pfn,
 	.queue_enable = snn_usb_queue_enable,
 	.queue_disable = snn_usb_queue_disable,
+	.sync = snn_usb_sync,
 	.load_start = snn_usb_load_start,
 	.load_done = snn_usb_load_done,
 	.quiesce = snn_usb_quiesce,

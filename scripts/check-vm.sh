@@ -154,7 +154,8 @@ if [ "${#module[@]}" != 0 ]; then
 	# first VM has them; --transport usb finds none elsewhere)
 	utests=(--test "scripts/vm-wait-boards.sh 4")
 	for t in driver/ioctl_test driver/queue_test "driver/run_test --ref /ref" \
-		 driver/route_test driver/fault_test lib/lib_test \
+		 driver/route_test driver/fault_test driver/load_sg_test \
+		 lib/lib_test \
 		 lib/snnctl_test lib/udev_test "lib/digits_test --full"; do
 		utests+=(--test "$T/$t --transport usb")
 	done

@@ -228,7 +228,7 @@ struct lt_board {
  * fault set from the board node's caps (needs an open of /dev/snnX).
  * Returns the count.
  */
-static LT_UNUSED int lt_boards(struct lt_board *b, int max)
+static int lt_boards_of(struct lt_board *b, int max, const char *transport)
 {
 	struct snndev_enum *e;
 	size_t i;
@@ -248,7 +248,7 @@ static LT_UNUSED int lt_boards(struct lt_board *b, int max)
 		if (!snndev_node_prop(x, SNNDEV_PROP_TRANSPORT, &v) &&
 		    v == SNNDEV_TRANSPORT_USB)
 			b[n].transport = "usb";
-		if (lt_opt.transport && strcmp(lt_opt.transport, b[n].transport))
+		if (transport && strcmp(transport, b[n].transport))
 			continue;
 		b[n].index = snndev_node_board(x);
 		snprintf(b[n].name, sizeof(b[n].name), "snn%u", b[n].index);
@@ -274,6 +274,17 @@ static LT_UNUSED int lt_boards(struct lt_board *b, int max)
 	}
 	snndev_enum_free(e);
 	return n;
+}
+
+static LT_UNUSED int lt_boards(struct lt_board *b, int max)
+{
+	return lt_boards_of(b, max, lt_opt.transport);
+}
+
+/* Every board, whatever --transport says (what snnctl lists). */
+static LT_UNUSED int lt_all_boards(struct lt_board *b, int max)
+{
+	return lt_boards_of(b, max, NULL);
 }
 
 /*

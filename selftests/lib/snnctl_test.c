@@ -200,7 +200,7 @@ TEST_F_TIMEOUT(s, list_text_and_json, 120)
 TEST_F_TIMEOUT(s, info_json_and_tree, 120)
 {
 	struct lt_board b[16];
-	int n = boards(b), i, k;
+	int n = lt_all_boards(b, 16), i, k;
 	struct lt_run r;
 	struct mj *v;
 
@@ -256,7 +256,7 @@ TEST_F_TIMEOUT(s, info_json_and_tree, 120)
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "info", X("snn0")));
 	EXPECT_NE(NULL, strstr(r.out, "|-- clusters: ")) lt_show(X("info snn0"), &r);
 	EXPECT_NE(NULL, strstr(r.out, X("-- snn0.0: ")));
-	if (b[0].routers)
+	if (B0.routers)
 		EXPECT_NE(NULL, strstr(r.out, "`-- routing units: "));
 	EXPECT_NE(NULL, strstr(r.out, "queues: "));
 	EXPECT_NE(NULL, strstr(r.out, "rated: "));
@@ -369,7 +369,7 @@ TEST_F_TIMEOUT(s, stats_while_another_process_holds_the_cluster, 120)
 TEST_F_TIMEOUT(s, route_list_and_plan, 120)
 {
 	struct lt_board b[16];
-	int n = boards(b), k;
+	int n = lt_all_boards(b, 16), k;
 	struct lt_run r;
 	struct mj *v;
 	char net[] = "/tmp/split.txt", snn[] = "/tmp/split.snnet";
@@ -411,7 +411,7 @@ TEST_F_TIMEOUT(s, route_list_and_plan, 120)
 	mj_free(v);
 	lt_run_free(&r);
 	/* parts 0 and 1 on clusters no routing unit connects */
-	if (b[0].clusters >= 4 && b[0].routers == 2) {
+	if (B0.clusters >= 4 && B0.routers == 2) {
 		EXPECT_EQ(3, lt_snnctl(&r, NULL, NULL, "route", "plan", snn,
 				       X("snn0.0,snn0.2,snn0.3")));
 		EXPECT_NE(NULL, strstr(r.err, X("no routing unit of snn0 connects snn0.0 and snn0.2")))
@@ -757,7 +757,7 @@ TEST_F_TIMEOUT(s, health_reports_a_hung_cluster, 120)
 TEST_F_TIMEOUT(s, top_samples, 60)
 {
 	struct lt_board b[16];
-	int n = boards(b), i, k;
+	int n = lt_all_boards(b, 16), i, k;
 	unsigned int clusters = 0;
 	struct lt_run r;
 	char *line;
@@ -786,7 +786,7 @@ TEST_F_TIMEOUT(s, top_samples, 60)
 	/* plain: a header, then one line per cluster and interval */
 	ASSERT_EQ(0, lt_snnctl(&r, NULL, NULL, "top", "--count", "1",
 			       "--interval", "0.1", X("snn0")));
-	EXPECT_EQ(1 + b[0].clusters, lt_count_lines(r.out)) lt_show("top", &r);
+	EXPECT_EQ(1 + B0.clusters, lt_count_lines(r.out)) lt_show("top", &r);
 	EXPECT_EQ(0, strncmp(r.out, "TIME      UNIT      STATE     USE      STEPS/s", 45))
 		lt_show("top", &r);
 	lt_run_free(&r);
