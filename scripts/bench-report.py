@@ -3,13 +3,20 @@
 """The report of `make bench` (scripts/bench.sh): collect the results, print
 the table with the targets, write the JSON and the plots.
 
-  bench-report.py --ktap KTAP_LOG --engine ENGINE_TXT --out DIR [--meta K=V]...
+  bench-report.py --ktap KTAP_LOG --engine ENGINE_TXT --out DIR [--usb 0|1]
+                  [--meta K=V]...
 
-KTAP_LOG: the VM's test log, with snn-bench's "BENCH <name> <json>" lines;
-ENGINE_TXT: the output of build/host/bench-engine.  Writes DIR/bench.json,
-DIR/perf-c.png and DIR/perf-d.png (gnuplot; skipped with a warning if it is
-missing), and their data and gnuplot scripts.  Exit status 0 if the results
-are there (targets missed or not), 1 if a phase's result is missing.
+KTAP_LOG: the VM's test log, with snn-bench's "BENCH <name> <json>" lines:
+the PCIe board's under the phase names (queue, rtt, infer, isolation), a
+USB board's as <phase>_usb; ENGINE_TXT: the output of build/host/bench-engine.
+The PCIe board's figures are judged against the targets (PASS or MISS); the
+USB board's follow in a table of their own, the same targets beside them for
+information only, then both side by side.  Writes DIR/bench.json (the USB
+board's under "usb"), DIR/perf-c.png and DIR/perf-d.png (PCIe), with USB
+results also perf-c-usb.png and perf-d-usb.png (gnuplot; skipped with a
+warning if it is missing), and their data and gnuplot scripts.  Exit status
+0 if the results are there (targets missed or not), 1 if a phase's result is
+missing (with --usb 1, also a USB phase's).
 """
 
 import argparse
@@ -70,57 +77,81 @@ def fmt_rate(x):
     return '%.1f k/s' % (x / 1e3)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--ktap', required=True)
-    ap.add_argument('--engine', required=True)
-    ap.add_argument('--out', required=True)
-    ap.add_argument('--meta', action='append', default=[], metavar='KEY=VALUE')
-    args = ap.parse_args()
+PHASES = ('queue', 'rtt', 'infer', 'isolation')
+USB_TARGET_NOTE = ("the targets are the PCIe board's; the USB board's figures are "
+                   "compared with them for information only ('met'/'not met'), "
+                   "no verdict")
 
-    res = parse_ktap(args.ktap)
-    missing = [k for k in ('queue', 'rtt', 'infer', 'isolation') if k not in res]
-    engine = parse_engine(args.engine) if os.path.exists(args.engine) else None
-    meta = dict(kv.split('=', 1) for kv in args.meta)
-    out = {'meta': meta, 'targets': TARGETS, 'results': {}, 'verdicts': {}}
-    os.makedirs(args.out, exist_ok=True)
-    lines = []
 
-    def row(name, value, target='', verdict=''):
-        lines.append('  %-44s %-30s %s' % (name, value,
-                                           ('%-6s %s' % (verdict, target)) if verdict else target))
+def report_board(res, judge, meta, outdir, plot_suffix, row, lines):
+    """Append the table lines of one board's phases (a) to (d) to lines.
+    judge: PASS/MISS against the targets (PCIe); otherwise the same
+    targets as information ('met'/'not met').  Returns (results,
+    verdicts) for bench.json and writes the plots perf-c<plot_suffix>.png
+    and perf-d<plot_suffix>.png."""
+    results, verdicts = {}, {}
+
+    def verdict(ok):
+        if judge:
+            return mark(ok)
+        return 'met' if ok else 'not met'
+
+    def target(t):
+        return t if judge else '(PCIe target %s, information)' % t
 
     # (a)
     q = res.get('queue')
     if q:
         mo = q['modes']
         ratio = q['ratio']
+        ratio_of = q.get('ratio_of', 'mapped_batched / ioctl_per_event')
+        mapped = q.get('mapped_doorbell', True)
         ok = ratio >= 20
-        out['results']['a'] = q
-        out['verdicts']['a'] = {'ratio': ratio, 'pass': ok}
-        lines.append('(a) input events/s through the mapped queue (median of %d runs, min..max)'
-                     % q['rounds'])
+        results['a'] = q
+        verdicts['a'] = {'ratio': ratio, 'ratio_of': ratio_of, 'pass': ok}
+        if mapped:
+            lines.append('(a) input events/s through the mapped queue (median of %d runs, min..max)'
+                         % q['rounds'])
+        else:
+            lines.append('(a) input events/s through the input queue, no mapped doorbell page: '
+                         'every doorbell an SNN_IOC_DOORBELL (median of %d runs, min..max)'
+                         % q['rounds'])
         for key, name in (('mapped_batched', 'mapped doorbell, 1 per %d events' % q['batch']),
                           ('ioctl_per_event', 'SNN_IOC_DOORBELL, 1 call per event'),
                           ('mapped_per_event', 'mapped doorbell, 1 per event'),
                           ('ioctl_batched', 'SNN_IOC_DOORBELL, 1 call per %d' % q['batch'])):
             m = mo[key]
+            if m['median'] is None:
+                row('  ' + name, 'n/a: %s' % m.get('not_applicable', 'not measured'))
+                continue
             row('  ' + name, '%s (%s..%s)' % (fmt_rate(m['median']), fmt_rate(m['min']),
                                               fmt_rate(m['max'])))
-        row('  batched / one syscall per event', '%.0fx' % ratio, '>= 20x', mark(ok))
+        if mapped:
+            row('  batched / one syscall per event', '%.0fx' % ratio,
+                target('>= 20x'), verdict(ok))
+        else:
+            row('  ioctl batched / one ioctl per event', '%.0fx' % ratio,
+                target('>= 20x'), verdict(ok))
+        if q.get('refresh_waits') is not None:
+            lines.append('    (consumer index: %s; %d refresh waits)'
+                         % (q['consumer_index'], q['refresh_waits']))
     # (b)
     r = res.get('rtt')
     if r:
-        out['results']['b'] = r
+        results['b'] = r
         lines.append('(b) run(1) + wait round trip, %d timesteps' % r['rounds'])
         row('  p50 / p99', '%.1f us / %.1f us' % (r['us']['p50'], r['us']['p99']),
             '(min %.1f, mean %.1f, max %.1f us)' % (r['us']['min'], r['us']['mean'],
                                                    r['us']['max']))
+        if 'run_call_us' in r:
+            row('  in run(1) / in wait, p50', '%.1f us / %.1f us'
+                % (r['run_call_us']['p50'], r['wait_call_us']['p50']),
+                '(p99 %.1f / %.1f us)' % (r['run_call_us']['p99'], r['wait_call_us']['p99']))
+            row('  guest CPU per round trip', '%.1f us' % r['guest_cpu_us'])
     # (c)
     c = res.get('infer')
     if c:
-        out['results']['c'] = c
+        results['c'] = c
         lv = {round(x['activity'], 4): x for x in c['levels']}
         net = c['network']
         lines.append('(c) cost of one inference: %d cores x %d neurons, %d input axons, '
@@ -145,7 +176,7 @@ def main():
                          % (x['activity'] * 100, ms('guest_cpu_s'), ms('host_cpu_s'),
                             ms('wall_s'), x['per_inference']['syn_ops'],
                             x['per_inference']['neuron_updates']))
-        verdict = {}
+        ver = {}
         if all(k in lv for k in (0.1, 0.5, 1.0)):
             for key, name in (('guest_cpu_s', 'guest CPU'), ('host_cpu_s', 'QEMU host CPU')):
                 v = [lv[a][key]['median'] for a in (0.1, 0.5, 1.0)]
@@ -155,24 +186,24 @@ def main():
                 falls = v[0] < v[1] < v[2]
                 ratio = v[0] / v[2] if v[2] else float('inf')
                 ok = falls and ratio <= 0.30
-                verdict[key] = {'10': v[0], '50': v[1], '100': v[2], 'ratio_10_100': ratio,
-                                'falls': falls, 'pass': ok}
+                ver[key] = {'10': v[0], '50': v[1], '100': v[2], 'ratio_10_100': ratio,
+                            'falls': falls, 'pass': ok}
                 row('  %s: 10%% / 100%%' % name, '%.2f (%s)' % (ratio, 'falls with activity'
                                                              if falls else 'does NOT fall'),
-                    '<= 0.30, falling', mark(ok))
+                    target('<= 0.30, falling'), verdict(ok))
         else:
             row('  (no 10%, 50% and 100% levels: no verdict)', '')
-        out['verdicts']['c'] = verdict
-        write_plot_c(args.out, c)
+        verdicts['c'] = ver
+        write_plot_c(outdir, c, plot_suffix)
     # (d)
     d = res.get('isolation')
     if d:
-        out['results']['d'] = d
+        results['d'] = d
         lines.append('(d) %d processes on %d clusters (digits, %d images each, %d rounds); '
                      'p99 ms per image, median of rounds'
                      % (d['processes'], d['processes'], d['images'], d['rounds']))
 
-        def iso(clusters, judge):
+        def iso(clusters, judged):
             ver = []
             for cl in clusters:
                 rat = [t / a for t, a in zip(cl['together_p99_ms'], cl['alone_p99_ms'])]
@@ -187,8 +218,8 @@ def main():
                                                               ver[-1]['alone_p99_ms'],
                                                               ver[-1]['together_p99_ms']),
                     '%.2fx (%.2f..%.2f)' % (med, min(rat), max(rat)),
-                    '<= 1.5x' if judge else '(reference)',
-                    mark(ok) if judge else '')
+                    target('<= 1.5x') if judged else '(reference)',
+                    verdict(ok) if judged else '')
             return ver
 
         paced = d.get('paced')
@@ -203,10 +234,159 @@ def main():
             ver_b2b = iso(d['clusters'], False)
         else:
             ver = iso(d['clusters'], True)
-        out['verdicts']['d'] = ver
+        verdicts['d'] = ver
         if ver_b2b:
-            out['verdicts']['d_back_to_back'] = ver_b2b
-        write_plot_d(args.out, ver, ver_b2b, paced['period_ms'] if paced else None)
+            verdicts['d_back_to_back'] = ver_b2b
+        write_plot_d(outdir, ver, ver_b2b, paced['period_ms'] if paced else None, plot_suffix)
+    return results, verdicts
+
+
+def info_only(v):
+    """A verdict structure with 'pass' renamed 'met' (information only)."""
+    if isinstance(v, dict):
+        return {('met' if k == 'pass' else k): info_only(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [info_only(x) for x in v]
+    return v
+
+
+def side_by_side(pci, usb, lines):
+    """The main figures of both boards, one column each."""
+    def a_rate(res, key):
+        q = res.get('queue')
+        if not q:
+            return '-'
+        m = q['modes'].get(key)
+        if not m or m['median'] is None:
+            return 'n/a (no mapped doorbell page)'
+        return fmt_rate(m['median'])
+
+    def a_ratio(res):
+        q = res.get('queue')
+        if not q:
+            return '-'
+        what = q.get('ratio_of', 'mapped_batched / ioctl_per_event')
+        return '%.0fx (%s)' % (q['ratio'], what.replace('_batched', ' batches')
+                               .replace('_per_event', ' per event'))
+
+    q = pci.get('queue') or usb.get('queue') or {}
+    batch = q.get('batch', 256)
+
+    def rtt(res):
+        r = res.get('rtt')
+        return '-' if not r else '%.0f / %.0f us' % (r['us']['p50'], r['us']['p99'])
+
+    def rtt_split(res):
+        r = res.get('rtt')
+        if not r or 'run_call_us' not in r:
+            return '-'
+        return '%.0f / %.0f us' % (r['run_call_us']['p50'], r['wait_call_us']['p50'])
+
+    def rtt_cpu(res):
+        r = res.get('rtt')
+        return '-' if not r or 'guest_cpu_us' not in r else '%.0f us' % r['guest_cpu_us']
+
+    def infer(res, key, scale=1e3):
+        c = res.get('infer')
+        if not c:
+            return '-'
+        lv = {round(x['activity'], 4): x for x in c['levels']}
+        v = [lv[a][key]['median'] if a in lv else None for a in (0.1, 0.5, 1.0)]
+        if None in v:
+            return '-'
+        return '%.2f / %.2f / %.2f ms' % tuple(x * scale for x in v)
+
+    def infer_ratio(res, key):
+        c = res.get('infer')
+        if not c:
+            return '-'
+        lv = {round(x['activity'], 4): x for x in c['levels']}
+        if 0.1 not in lv or 1.0 not in lv:
+            return '-'
+        a, b = lv[0.1][key]['median'], lv[1.0][key]['median']
+        return '-' if a is None or not b else '%.2f' % (a / b)
+
+    def iso(res, paced):
+        d = res.get('isolation')
+        if not d:
+            return '-'
+        cls = d['paced']['clusters'] if paced and d.get('paced') else d['clusters']
+        if paced and not d.get('paced'):
+            return '-'
+        return ', '.join('%.2f' % statistics.median(
+            [t / a for t, a in zip(cl['together_p99_ms'], cl['alone_p99_ms'])]) for cl in cls)
+
+    def alone(res):
+        d = res.get('isolation')
+        if not d or not d.get('paced'):
+            return '-'
+        return ', '.join('%.2f' % statistics.median(cl['alone_p99_ms'])
+                         for cl in d['paced']['clusters']) + ' ms'
+
+    rows = [
+        ('(a) mapped doorbell, 1 per %d events' % batch, a_rate(pci, 'mapped_batched'),
+         a_rate(usb, 'mapped_batched')),
+        ('(a) SNN_IOC_DOORBELL, 1 call per %d' % batch, a_rate(pci, 'ioctl_batched'),
+         a_rate(usb, 'ioctl_batched')),
+        ('(a) SNN_IOC_DOORBELL, 1 call per event', a_rate(pci, 'ioctl_per_event'),
+         a_rate(usb, 'ioctl_per_event')),
+        ('(a) mapped doorbell, 1 per event', a_rate(pci, 'mapped_per_event'),
+         a_rate(usb, 'mapped_per_event')),
+        ('(a) batched / one per event', a_ratio(pci), a_ratio(usb)),
+        ('(b) run(1) + wait, p50 / p99', rtt(pci), rtt(usb)),
+        ('(b) in run(1) / in wait, p50', rtt_split(pci), rtt_split(usb)),
+        ('(b) guest CPU per round trip', rtt_cpu(pci), rtt_cpu(usb)),
+        ('(c) QEMU CPU, 10 / 50 / 100 %', infer(pci, 'host_cpu_s'), infer(usb, 'host_cpu_s')),
+        ('(c) QEMU CPU, 10 % / 100 %', infer_ratio(pci, 'host_cpu_s'),
+         infer_ratio(usb, 'host_cpu_s')),
+        ('(c) guest CPU, 10 / 50 / 100 %', infer(pci, 'guest_cpu_s'),
+         infer(usb, 'guest_cpu_s')),
+        ('(c) guest CPU, 10 % / 100 %', infer_ratio(pci, 'guest_cpu_s'),
+         infer_ratio(usb, 'guest_cpu_s')),
+        ('(c) wall, 10 / 50 / 100 %', infer(pci, 'wall_s'), infer(usb, 'wall_s')),
+        ('(d) paced: p99 alone', alone(pci), alone(usb)),
+        ('(d) paced: p99 four at once / alone', iso(pci, True), iso(usb, True)),
+        ('(d) back to back: the same ratio', iso(pci, False), iso(usb, False)),
+    ]
+    lines.append('PCIe and USB side by side (medians; the verdicts are the PCIe table\'s)')
+    lines.append('  %-40s %-36s %s' % ('', 'PCIe', 'USB'))
+    for name, a, b in rows:
+        lines.append('  %-40s %-36s %s' % (name, a, b))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--ktap', required=True)
+    ap.add_argument('--engine', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--usb', type=int, choices=(0, 1), default=0,
+                    help='1: the log also has the USB board\'s results (BENCH <phase>_usb)')
+    ap.add_argument('--meta', action='append', default=[], metavar='KEY=VALUE')
+    args = ap.parse_args()
+
+    allres = parse_ktap(args.ktap)
+    # PCIe: the plain names; USB: <phase>_usb (tools/bench/snn-bench.c)
+    res = {k: v for k, v in allres.items() if k in PHASES}
+    usb = {k[:-4]: v for k, v in allres.items() if k.endswith('_usb') and k[:-4] in PHASES}
+    missing = [k for k in PHASES if k not in res]
+    for k, v in res.items():
+        if v.get('transport', 'pci') != 'pci':
+            print('WARNING: BENCH %s is from a %s board, not PCIe' % (k, v['transport']),
+                  file=sys.stderr)
+    if args.usb:
+        missing += ['%s (USB)' % k for k in PHASES if k not in usb]
+    engine = parse_engine(args.engine) if os.path.exists(args.engine) else None
+    meta = dict(kv.split('=', 1) for kv in args.meta)
+    out = {'meta': meta, 'targets': TARGETS, 'results': {}, 'verdicts': {}}
+    os.makedirs(args.out, exist_ok=True)
+    lines = []
+
+    def row(name, value, target='', verdict=''):
+        lines.append('  %-44s %-30s %s' % (name, value,
+                                           ('%-6s %s' % (verdict, target)) if verdict else target))
+
+    out['results'], out['verdicts'] = report_board(res, True, meta, args.out, '', row, lines)
     # (e)
     if engine and engine['levels']:
         out['results']['e'] = engine
@@ -220,6 +400,17 @@ def main():
                                                              x['neuron_updates_per_s']))
     else:
         missing.append('engine')
+    if usb:
+        any_usb = next(iter(usb.values()))
+        lines.append('')
+        lines.append('USB board %s (%s), the same phases; %s'
+                     % (any_usb.get('board', '?'), any_usb.get('bus_id', '?'), USB_TARGET_NOTE))
+        ures, uver = report_board(usb, False, meta, args.out, '-usb', row, lines)
+        out['usb'] = {'board': any_usb.get('board'), 'bus_id': any_usb.get('bus_id'),
+                      'note': USB_TARGET_NOTE, 'results': ures,
+                      'targets_information': info_only(uver)}
+        lines.append('')
+        side_by_side(res, usb, lines)
 
     with open(os.path.join(args.out, 'bench.json'), 'w') as f:
         json.dump(out, f, indent=1)
@@ -250,8 +441,13 @@ def gnuplot(out, name, script):
         print('WARNING: gnuplot %s failed:\n%s' % (gp, r.stdout), file=sys.stderr)
 
 
-def write_plot_c(out, c):
-    with open(os.path.join(out, 'perf-c.dat'), 'w') as f:
+def board_title(suffix):
+    return ', USB board' if suffix == '-usb' else ''
+
+
+def write_plot_c(out, c, suffix=''):
+    name = 'perf-c' + suffix
+    with open(os.path.join(out, name + '.dat'), 'w') as f:
         f.write('# activity%% guest_ms min max  qemu_ms min max  wall_ms min max\n')
         for x in c['levels']:
             vals = []
@@ -260,11 +456,11 @@ def write_plot_c(out, c):
                     v = x[k][s]
                     vals.append('NaN' if v is None else '%.5f' % (v * 1e3))
             f.write('%.1f %s\n' % (x['activity'] * 100, ' '.join(vals)))
-    gnuplot(out, 'perf-c', '''# SPDX-License-Identifier: GPL-2.0
+    gnuplot(out, name, '''# SPDX-License-Identifier: GPL-2.0
 # (c) cost of one inference against input activity (scripts/bench-report.py)
 set terminal pngcairo size 800,500 font "sans,10"
-set output "perf-c.png"
-set title "(c) Cost of one inference against input activity\\n%d cores x %d neurons, %d synapses, %d timesteps; QEMU TCG"
+set output "%s.png"
+set title "(c) Cost of one inference against input activity%s\\n%d cores x %d neurons, %d synapses, %d timesteps; QEMU TCG"
 set xlabel "input activity (%% of %d input axons spiking per timestep)"
 set ylabel "QEMU host CPU and wall time, ms per inference"
 set y2label "guest CPU, ms per inference"
@@ -275,15 +471,17 @@ set grid
 set xrange [-5:105]
 set yrange [0:*]
 set y2range [0:*]
-plot "perf-c.dat" using 1:5:6:7 with yerrorlines lw 2 pt 7 title "QEMU host CPU (all threads; left axis)", \\
+plot "%s.dat" using 1:5:6:7 with yerrorlines lw 2 pt 7 title "QEMU host CPU (all threads; left axis)", \\
      "" using 1:2:3:4 axes x1y2 with yerrorlines lw 2 pt 5 title "guest CPU (benchmark process; right axis)", \\
      "" using 1:8:9:10 with yerrorlines lw 1 dt 2 pt 9 title "wall time (left axis)"
-''' % (c['network']['cores'], c['network']['neurons_per_core'], c['network']['synapses'],
-       c['network']['timesteps'], c['network']['input_axons']))
+''' % (name, board_title(suffix), c['network']['cores'], c['network']['neurons_per_core'],
+       c['network']['synapses'], c['network']['timesteps'], c['network']['input_axons'],
+       name))
 
 
-def write_plot_d(out, ver, ver_b2b, period):
-    with open(os.path.join(out, 'perf-d.dat'), 'w') as f:
+def write_plot_d(out, ver, ver_b2b, period, suffix=''):
+    name = 'perf-d' + suffix
+    with open(os.path.join(out, name + '.dat'), 'w') as f:
         f.write('# cluster alone_p99_ms together_p99_ms ratio'
                 ' b2b_alone_p99_ms b2b_together_p99_ms b2b_ratio\n')
         for k, v in enumerate(ver):
@@ -300,11 +498,11 @@ def write_plot_d(out, ver, ver_b2b, period):
                  '     "" using 5 title "alone, back to back", \\\n'
                  '     "" using 6 title "four at once, back to back", \\\n'
                  '     "" using ($0+0.3):($6):(sprintf("%.1fx", $7)) with labels offset 0,0.8 notitle')
-    gnuplot(out, 'perf-d', '''# SPDX-License-Identifier: GPL-2.0
+    gnuplot(out, name, '''# SPDX-License-Identifier: GPL-2.0
 # (d) p99 latency alone and with four processes (scripts/bench-report.py)
 set terminal pngcairo size 900,520 font "sans,10"
-set output "perf-d.png"
-set title "(d) Digits classifier, p99 latency per image: each process alone vs four at once\\n(one process per cluster; %s: the target's measurement; labels: ratio, target <= 1.5x)"
+set output "%s.png"
+set title "(d) Digits classifier, p99 latency per image: each process alone vs four at once%s\\n(one process per cluster; %s: the target's measurement; labels: ratio, target <= 1.5x)"
 set style data histogram
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -314,10 +512,11 @@ set yrange [0:*]
 set offsets 0, 0, graph 0.15, 0
 set grid ytics
 set key top left
-plot "perf-d.dat" using 2:xtic(1) title "alone, %s", \\
+plot "%s.dat" using 2:xtic(1) title "alone, %s", \\
      "" using 3 title "four at once, %s", \\
      "" using ($0%+.3f):($3):(sprintf("%%.2fx", $4)) with labels offset 0,0.8 notitle%s
-''' % (what, mode, mode, -0.1 if ver_b2b else 1 / 6, extra))
+''' % (name, board_title(suffix), what, name, mode, mode, -0.1 if ver_b2b else 1 / 6,
+       extra))
 
 
 if __name__ == '__main__':

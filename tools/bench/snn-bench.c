@@ -28,6 +28,23 @@
  *
  *   snn-bench [OPTIONS] [PHASE...]     (default: all four)
  *
+ * Transports.  --transport pci|usb picks the first board of that
+ * transport (docs/uapi.md 3.6); without it, --board N (default 0).  Every
+ * BENCH line carries the board's transport ("transport": "pci" or "usb")
+ * and, for a board that is not on PCIe, the transport in its name too
+ * ("BENCH queue_usb {...}"), so that the results of two runs in one log
+ * stay apart; a PCIe board's lines keep their plain names.  On a USB
+ * board (no mapped doorbell page, SNNDEV_CAP_MAPPED_DOORBELL clear) every
+ * doorbell is an SNN_IOC_DOORBELL, which the driver turns into a bulk
+ * transfer, so (a) measures what applies there: one call per batch of
+ * events against one per event; the modes through the mapped page are
+ * reported as not applicable (null), never as a figure.  And the input
+ * ring's consumer index is the driver's copy, refreshed at the cluster's
+ * interrupts and at every wait (it is no device write-back): (a) asks
+ * for the input interrupt with poll(POLLOUT) and, if the index has not
+ * moved for 0.1 s, refreshes it with a wait that does not sleep (both
+ * counted in the JSON).
+ *
  * Exit status 0 ok, 1 usage, 2 device error, 3 bad input file.
  */
 #define _GNU_SOURCE
@@ -119,6 +136,11 @@ static double pct(const double *sorted, size_t n, double q)
 
 static struct {
 	unsigned int board;
+	bool board_set;			/* --board given */
+	const char *transport;		/* --transport: "pci", "usb" or NULL */
+	uint64_t tp;			/* the board's SNNDEV_TRANSPORT_* */
+	const char *tp_name;		/* ... as "pci" or "usb" */
+	const char *bus_id;		/* the board's bus id */
 	const char *agent;		/* host agent's serial port, or NULL */
 	unsigned int rounds;		/* repetitions of (a), (c), (d) */
 	uint64_t batched_events;	/* (a) per batched measurement */
@@ -216,6 +238,82 @@ static void jnum(const char *key, double v, bool comma)
 		printf("\"%s\": %.6g%s", key, v, comma ? ", " : "");
 }
 
+/* ---- the board and its transport ---------------------------------------- */
+
+static const char *tp_str(uint64_t tp)
+{
+	return tp == SNNDEV_TRANSPORT_PCI ? "pci" :
+	       tp == SNNDEV_TRANSPORT_USB ? "usb" : "unknown";
+}
+
+/*
+ * The board to measure: with --transport the first board of that
+ * transport (with --board too: that board, which must be of it), else
+ * --board's (0).  Its transport and bus id go into opt.
+ */
+static int pick_board(void)
+{
+	static char bus[64];
+	char seen[512] = "";
+	size_t i, len = 0;
+	struct snndev_enum *e;
+	bool found = false;
+
+	if (snndev_enum_new(&e))
+		return dev_fail("cannot list the boards");
+	for (i = 0; i < snndev_enum_count(e) && !found; i++) {
+		const struct snndev_node *n = snndev_enum_node(e, i);
+		uint64_t tp = 0;
+		unsigned int b;
+
+		if (snndev_node_type(n) != SNNDEV_NODE_BOARD)
+			continue;
+		b = snndev_node_board(n);
+		snndev_node_prop(n, SNNDEV_PROP_TRANSPORT, &tp);
+		if (len < sizeof(seen))
+			len += snprintf(seen + len, sizeof(seen) - len,
+					" snn%u (%s)", b, tp_str(tp));
+		if (opt.board_set && b != opt.board)
+			continue;
+		if (opt.transport && strcmp(opt.transport, tp_str(tp)))
+			continue;
+		found = true;
+		opt.board = b;
+		opt.tp = tp;
+		opt.tp_name = tp_str(tp);
+		snprintf(bus, sizeof(bus), "%s", snndev_node_bus_id(n));
+		opt.bus_id = bus;
+	}
+	snndev_enum_free(e);
+	if (found)
+		return EX_OK;
+	if (!seen[0])
+		snprintf(seen, sizeof(seen), " none");
+	if (opt.transport && opt.board_set)
+		return fail(EX_DEVICE, "--board %u --transport %s: no such board on %s (boards:%s)",
+			    opt.board, opt.transport, opt.transport, seen);
+	if (opt.transport)
+		return fail(EX_DEVICE, "--transport %s: no %s board (boards:%s)",
+			    opt.transport, opt.transport, seen);
+	return fail(EX_DEVICE, "--board %u: no board snn%u (boards:%s)",
+		    opt.board, opt.board, seen);
+}
+
+/*
+ * Start a result line: "BENCH <phase> {" for a PCIe board (the names
+ * scripts/bench-report.py has always read), "BENCH <phase>_<transport> {"
+ * for any other, then the transport, the board and its bus id; the caller
+ * prints the rest of the object.
+ */
+static void bench_head(const char *phase)
+{
+	bool pci = opt.tp == SNNDEV_TRANSPORT_PCI;
+
+	printf("BENCH %s%s%s {\"transport\": \"%s\", \"board\": \"snn%u\", \"bus_id\": \"%s\", ",
+	       phase, pci ? "" : "_", pci ? "" : opt.tp_name, opt.tp_name,
+	       opt.board, opt.bus_id);
+}
+
 /* ---- units ------------------------------------------------------------- */
 
 static int open_cluster(unsigned int cl, struct snndev_unit **u)
@@ -255,16 +353,85 @@ static int tiny_net(struct snndev_net **net)
 	return EX_OK;
 }
 
+/*
+ * How (a) learns what the device has consumed.  PCIe: the device writes
+ * the input queue's consumer index into the mapped ring after each
+ * timestep, and (a) watches it.  USB: that index is the driver's copy,
+ * brought up to date at the cluster's interrupts and at every wait
+ * (docs/uapi.md 3.6); (a) watches it the same way, but with the input
+ * interrupt unmasked (one poll(POLLOUT) after the queue is made) and,
+ * when it has not moved for SYNC_AFTER seconds, refreshes it with a wait
+ * that does not sleep.  A queue that does not move for STUCK_AFTER
+ * seconds is an error.
+ */
+#define SYNC_AFTER	0.1
+#define STUCK_AFTER	30.0
+
+struct feeder {
+	struct snndev_unit *u;
+	struct snndev_queue *q;
+	bool sync;		/* the consumer index is the driver's copy */
+	unsigned int syncs;	/* waits made to refresh it */
+	size_t last;		/* pending count last seen, (size_t)-1: none */
+	double t_last;		/* when it last changed */
+	double t_sync;		/* the last refresh */
+};
+
+/*
+ * USB: called while (a) spins on the queue, with the pending count;
+ * refreshes the consumer index if it has not moved for a while.
+ */
+static int feeder_nudge(struct feeder *f, size_t pending)
+{
+	double t = now();
+	int ret;
+
+	if (pending != f->last) {
+		f->last = pending;
+		f->t_last = f->t_sync = t;
+		return EX_OK;
+	}
+	if (t - f->t_last > STUCK_AFTER)
+		return fail(EX_DEVICE, "%s: the device consumed none of %zu pending input events in %.0f s",
+			    snndev_unit_devnode(f->u), pending, STUCK_AFTER);
+	if (t - f->t_sync > SYNC_AFTER) {
+		ret = snndev_unit_wait(f->u, 0, 0, NULL);
+		if (ret && ret != -ETIMEDOUT)
+			return dev_fail("queue benchmark: wait");
+		f->syncs++;
+		f->t_sync = now();
+	}
+	return EX_OK;
+}
+
+/* Until the device has consumed everything (pending 0). */
+static int feeder_drain(struct feeder *f)
+{
+	size_t n;
+
+	if (!f->sync) {
+		while (snndev_queue_pending(f->q))
+			;
+		return EX_OK;
+	}
+	f->last = (size_t)-1;
+	while ((n = snndev_queue_pending(f->q)))
+		if (feeder_nudge(f, n))
+			return -1;
+	return EX_OK;
+}
+
 /* Events/s of one measurement: total events, per_doorbell a doorbell;
  * counted when the device has consumed them (pending 0). */
-static double feed(struct snndev_queue *q, uint64_t total,
+static double feed(struct feeder *f, uint64_t total,
 		   unsigned int per_doorbell)
 {
+	struct snndev_queue *q = f->q;
 	uint64_t sent = 0;
 	double t0, t1;
 
-	while (snndev_queue_pending(q))
-		;
+	if (feeder_drain(f))
+		return -1;
 	t0 = now();
 	while (sent < total) {
 		uint64_t *slot;
@@ -273,17 +440,25 @@ static double feed(struct snndev_queue *q, uint64_t total,
 		if (want > total - sent)
 			want = total - sent;
 		n = snndev_queue_prepare(q, &slot, want);
-		if (!n)
-			continue;	/* full: the device is consuming */
+		if (!n) {
+			/* full: the device is consuming */
+			if (f->sync &&
+			    feeder_nudge(f, snndev_queue_pending(q)))
+				return -1;
+			continue;
+		}
+		f->last = (size_t)-1;	/* not full: a new wait if it fills */
 		for (i = 0; i < n; i++)
 			slot[i] = htole64(snndev_event(0, 0, (sent + i) & 0xff));
 		snndev_queue_commit(q, n);
-		if (snndev_queue_flush(q))
+		if (snndev_queue_flush(q)) {
+			dev_fail("queue benchmark: doorbell");
 			return -1;
+		}
 		sent += n;
 	}
-	while (snndev_queue_pending(q))
-		;
+	if (feeder_drain(f))
+		return -1;
 	t1 = now();
 	return total / (t1 - t0);
 }
@@ -292,13 +467,13 @@ struct qmode {
 	const char *name;
 	bool ioctl;		/* SNN_IOC_DOORBELL instead of the mapped page */
 	bool batched;
+	bool skipped;		/* not applicable: no mapped doorbell page */
 	double r[16];		/* events/s of each round */
 };
 
-static int queue_mode(struct qmode *m, unsigned int cl)
+static int queue_mode(struct qmode *m, unsigned int cl, unsigned int *syncs)
 {
-	struct snndev_unit *u = NULL;
-	struct snndev_queue *q = NULL;
+	struct feeder f = { .sync = opt.tp == SNNDEV_TRANSPORT_USB };
 	struct snndev_net *net = NULL;
 	uint64_t total = m->batched ? opt.batched_events : opt.single_events;
 	unsigned int log2 = 16, i;
@@ -310,43 +485,85 @@ static int queue_mode(struct qmode *m, unsigned int cl)
 		setenv("SNNDEV_NO_MAPPED_DOORBELL", "1", 1);
 	else
 		unsetenv("SNNDEV_NO_MAPPED_DOORBELL");
-	ret = open_cluster(cl, &u);
+	ret = open_cluster(cl, &f.u);
 	if (ret)
 		goto out;
-	if (!m->ioctl && !(snndev_unit_caps(u) & SNNDEV_CAP_MAPPED_DOORBELL)) {
+	if (!m->ioctl && !(snndev_unit_caps(f.u) & SNNDEV_CAP_MAPPED_DOORBELL)) {
 		ret = fail(EX_DEVICE, "%s: no mapped doorbell (SNNDEV_CAP_MAPPED_DOORBELL)",
-			   snndev_unit_devnode(u));
+			   snndev_unit_devnode(f.u));
 		goto out;
 	}
-	depth = prop(u, SNNDEV_PROP_MAX_QUEUE_DEPTH);
+	depth = prop(f.u, SNNDEV_PROP_MAX_QUEUE_DEPTH);
 	while (log2 > 1 && (1ULL << log2) > depth)
 		log2--;
 	ret = tiny_net(&net);
 	if (ret)
 		goto out;
-	if (snndev_unit_load(u, net, 0) ||
-	    snndev_queue_create(u, SNNDEV_IN, 0, log2, &q) ||
-	    snndev_unit_run(u, 0x7fffffff)) {
+	if (snndev_unit_load(f.u, net, 0) ||
+	    snndev_queue_create(f.u, SNNDEV_IN, 0, log2, &f.q) ||
+	    snndev_unit_run(f.u, 0x7fffffff)) {
 		ret = dev_fail("queue benchmark");
 		goto out;
 	}
+	if (f.sync) {
+		/* the driver unmasks the input interrupt for a poller */
+		struct pollfd p = { .fd = snndev_unit_fd(f.u),
+				    .events = POLLOUT };
+
+		if (poll(&p, 1, 0) < 0) {
+			ret = fail(EX_DEVICE, "%s: poll: %s",
+				   snndev_unit_devnode(f.u), strerror(errno));
+			goto out;
+		}
+	}
 	for (i = 0; i < opt.rounds; i++) {
-		m->r[i] = feed(q, total, m->batched ? opt.batch : 1);
+		m->r[i] = feed(&f, total, m->batched ? opt.batch : 1);
 		if (m->r[i] < 0) {
-			ret = dev_fail("queue benchmark: doorbell");
+			ret = EX_DEVICE;
 			goto out;
 		}
 	}
 	/* stops the run */
-	if (snndev_unit_reset(u, SNNDEV_RESET_STATE))
+	if (snndev_unit_reset(f.u, SNNDEV_RESET_STATE))
 		ret = dev_fail("reset");
 out:
-	snndev_unit_close(u);
+	*syncs += f.syncs;
+	snndev_unit_close(f.u);
 	snndev_net_free(net);
 	unsetenv("SNNDEV_NO_MAPPED_DOORBELL");
 	return ret;
 }
 
+/* JSON of one mode's rounds; its median into *med (NaN if skipped) */
+static void queue_print_mode(const struct qmode *m, bool comma, double *med)
+{
+	double s[16];
+	unsigned int i;
+
+	if (m->skipped) {
+		*med = NAN;
+		printf("%s\"%s\": {\"median\": null, \"min\": null, \"max\": null, \"runs\": [], "
+		       "\"not_applicable\": \"no mapped doorbell page (SNNDEV_CAP_MAPPED_DOORBELL clear)\"}",
+		       comma ? ", " : "", m->name);
+		return;
+	}
+	memcpy(s, m->r, sizeof(s));
+	qsort(s, opt.rounds, sizeof(s[0]), cmp_double);
+	*med = s[opt.rounds / 2];
+	printf("%s\"%s\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g, \"runs\": [",
+	       comma ? ", " : "", m->name, *med, s[0], s[opt.rounds - 1]);
+	for (i = 0; i < opt.rounds; i++)
+		printf("%s%.6g", i ? ", " : "", m->r[i]);
+	printf("]}");
+}
+
+/*
+ * (a).  With a mapped doorbell page: mapped batches against one system
+ * call per event (the target's ratio), and the two mixed modes.  Without
+ * one (USB) the library rings every doorbell with SNN_IOC_DOORBELL: the
+ * ratio is then ioctl batches against one ioctl per event, and the
+ * mapped modes are not measured.
+ */
 static int bench_queue(void)
 {
 	struct qmode m[4] = {
@@ -355,70 +572,116 @@ static int bench_queue(void)
 		{ .name = "mapped_per_event", .ioctl = false, .batched = false },
 		{ .name = "ioctl_batched", .ioctl = true, .batched = true },
 	};
+	struct snndev_unit *u;
+	unsigned int k, syncs = 0;
+	bool mapped, sync = opt.tp == SNNDEV_TRANSPORT_USB;
 	double med[4];
-	unsigned int k, i;
 	int ret;
 
+	ret = open_cluster(0, &u);
+	if (ret)
+		return ret;
+	mapped = snndev_unit_caps(u) & SNNDEV_CAP_MAPPED_DOORBELL;
+	snndev_unit_close(u);
+	if (!mapped)
+		fprintf(stderr, "%s: snn%u has no mapped doorbell page: queue measures SNN_IOC_DOORBELL batches against one per event\n",
+			prog, opt.board);
 	for (k = 0; k < 4; k++) {
-		ret = queue_mode(&m[k], 0);
+		m[k].skipped = !mapped && !m[k].ioctl;
+		if (m[k].skipped)
+			continue;
+		ret = queue_mode(&m[k], 0, &syncs);
 		if (ret)
 			return ret;
 	}
-	printf("BENCH queue {\"cluster\": \"snn%u.0\", \"batch\": %u, \"rounds\": %u, "
-	       "\"batched_events\": %llu, \"single_events\": %llu, \"modes\": {",
+	bench_head("queue");
+	printf("\"cluster\": \"snn%u.0\", \"batch\": %u, \"rounds\": %u, "
+	       "\"batched_events\": %llu, \"single_events\": %llu, "
+	       "\"mapped_doorbell\": %s, \"consumer_index\": \"%s\", ",
 	       opt.board, opt.batch, opt.rounds,
 	       (unsigned long long)opt.batched_events,
-	       (unsigned long long)opt.single_events);
-	for (k = 0; k < 4; k++) {
-		double s[16];
-
-		memcpy(s, m[k].r, sizeof(s));
-		qsort(s, opt.rounds, sizeof(s[0]), cmp_double);
-		med[k] = s[opt.rounds / 2];
-		printf("%s\"%s\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g, \"runs\": [",
-		       k ? ", " : "", m[k].name, med[k], s[0],
-		       s[opt.rounds - 1]);
-		for (i = 0; i < opt.rounds; i++)
-			printf("%s%.6g", i ? ", " : "", m[k].r[i]);
-		printf("]}");
-	}
-	printf("}, \"ratio\": %.6g}\n", med[0] / med[1]);
+	       (unsigned long long)opt.single_events,
+	       mapped ? "true" : "false",
+	       sync ? "driver copy: input interrupt (poll) and waits" :
+		      "device write-back");
+	if (sync)
+		printf("\"refresh_waits\": %u, ", syncs);
+	printf("\"modes\": {");
+	for (k = 0; k < 4; k++)
+		queue_print_mode(&m[k], k, &med[k]);
+	if (mapped)
+		printf("}, \"ratio_of\": \"mapped_batched / ioctl_per_event\", \"ratio\": %.6g}\n",
+		       med[0] / med[1]);
+	else
+		printf("}, \"ratio_of\": \"ioctl_batched / ioctl_per_event\", \"ratio\": %.6g}\n",
+		       med[3] / med[1]);
 	fflush(stdout);
 	return EX_OK;
 }
 
 /* ---- (b) run-and-wait round trip --------------------------------------- */
 
+/*
+ * (b).  Besides the round trip, the time in each of the two calls (run:
+ * the RUN command; wait: the run, its RUN_DONE interrupt and the wake-up)
+ * and this process's CPU time per round trip, which show where a
+ * transport spends it.
+ */
 static int bench_rtt(void)
 {
 	struct snndev_unit *u = NULL;
 	struct snndev_net *net = NULL;
-	double *rt, sum = 0;
+	double *rt, *rc, *wt, sum = 0, c0 = 0;
 	int i, n = (int)opt.rtt_rounds, ret;
 
-	rt = calloc(n, sizeof(*rt));
+	rt = calloc(3 * (size_t)n, sizeof(*rt));
 	if (!rt)
 		return fail(EX_DEVICE, "out of memory");
+	rc = rt + n;	/* in snndev_unit_run() */
+	wt = rc + n;	/* in snndev_unit_wait() */
 	ret = open_cluster(0, &u);
 	if (!ret)
 		ret = tiny_net(&net);
 	if (!ret && snndev_unit_load(u, net, 0))
 		ret = dev_fail("load");
 	for (i = -50; !ret && i < n; i++) {
-		double t0 = now();
+		double t0, t1;
 
-		if (snndev_unit_run(u, 1) || snndev_unit_wait(u, 10000, 0, NULL))
-			ret = dev_fail("run(1) + wait");
-		else if (i >= 0)
+		if (!i)
+			c0 = cpu_self();
+		t0 = now();
+		if (snndev_unit_run(u, 1)) {
+			ret = dev_fail("run(1)");
+			break;
+		}
+		t1 = now();
+		if (snndev_unit_wait(u, 10000, 0, NULL)) {
+			ret = dev_fail("wait after run(1)");
+			break;
+		}
+		if (i >= 0) {
 			sum += rt[i] = now() - t0;
+			rc[i] = t1 - t0;
+			wt[i] = rt[i] - rc[i];
+		}
 	}
 	if (!ret) {
+		c0 = cpu_self() - c0;
 		qsort(rt, n, sizeof(*rt), cmp_double);
-		printf("BENCH rtt {\"cluster\": \"snn%u.0\", \"rounds\": %d, \"us\": {\"min\": %.2f, "
-		       "\"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"max\": %.2f, \"mean\": %.2f}}\n",
+		qsort(rc, n, sizeof(*rc), cmp_double);
+		qsort(wt, n, sizeof(*wt), cmp_double);
+		bench_head("rtt");
+		printf("\"cluster\": \"snn%u.0\", \"rounds\": %d, \"us\": {\"min\": %.2f, "
+		       "\"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"max\": %.2f, \"mean\": %.2f}, "
+		       "\"run_call_us\": {\"p50\": %.2f, \"p99\": %.2f}, "
+		       "\"wait_call_us\": {\"p50\": %.2f, \"p99\": %.2f}, "
+		       "\"guest_cpu_us\": %.2f}\n",
 		       opt.board, n, rt[0] * 1e6, pct(rt, n, 0.5) * 1e6,
 		       pct(rt, n, 0.9) * 1e6, pct(rt, n, 0.99) * 1e6,
-		       rt[n - 1] * 1e6, sum / n * 1e6);
+		       rt[n - 1] * 1e6, sum / n * 1e6,
+		       pct(rc, n, 0.5) * 1e6, pct(rc, n, 0.99) * 1e6,
+		       pct(wt, n, 0.5) * 1e6, pct(wt, n, 0.99) * 1e6,
+		       c0 / n * 1e6);
 		fflush(stdout);
 	}
 	snndev_unit_close(u);
@@ -713,7 +976,8 @@ static int bench_infer(void)
 	}
 	if (ret)
 		goto out;
-	printf("BENCH infer {\"cluster\": \"snn%u.0\", \"network\": {\"cores\": %d, \"neurons_per_core\": %d, "
+	bench_head("infer");
+	printf("\"cluster\": \"snn%u.0\", \"network\": {\"cores\": %d, \"neurons_per_core\": %d, "
 	       "\"input_axons\": %d, \"synapses\": %d, \"timesteps\": %d, \"load_s\": %.4f}, "
 	       "\"state_reset\": \"%s\", \"rounds\": %u, \"min_inferences\": %u, \"min_seconds\": %.3g, ",
 	       opt.board, SYN_CORES, SYN_NEURONS, SYN_INPUTS,
@@ -919,7 +1183,7 @@ static int digits_group(unsigned int first, unsigned int count,
 }
 
 /* ", KEY: [v[0][k], v[1][k], ...]": one figure per round, in ms */
-static void jrounds_ms(const char *key, double v[][16], unsigned int k)
+static void jrounds_ms(const char *key, const double v[][16], unsigned int k)
 {
 	unsigned int r;
 
@@ -1009,7 +1273,8 @@ static int bench_isolation(void)
 	}
 	if (ret)
 		goto out;
-	printf("BENCH isolation {\"network\": \"digits\", \"images\": %zu, \"timesteps\": %d, "
+	bench_head("isolation");
+	printf("\"network\": \"digits\", \"images\": %zu, \"timesteps\": %d, "
 	       "\"state_reset\": \"%s\", \"processes\": %u, \"rounds\": %u, ",
 	       n_img, T_IN + 2, run_fresh ? "run flag" : "own call",
 	       opt.procs, opt.rounds);
@@ -1039,6 +1304,9 @@ static void usage(FILE *f)
 "phase: BENCH NAME {JSON}.\n"
 "\n"
 "  -B, --board N          board snnN (default 0); clusters 0..3 are used\n"
+"  -t, --transport T      the first board on transport T: pci or usb; the\n"
+"                         results of a board not on PCIe are named\n"
+"                         PHASE_T (BENCH queue_usb ...)\n"
 "  -a, --agent TTY        the host agent's serial port (scripts/vm-run.py:\n"
 "                         /dev/ttyS2): QEMU's host CPU time for infer\n"
 "  -r, --rounds N         repetitions of queue, infer, isolation (3, max 16)\n"
@@ -1117,6 +1385,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "board", required_argument, NULL, 'B' },
+		{ "transport", required_argument, NULL, 't' },
 		{ "agent", required_argument, NULL, 'a' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "events", required_argument, NULL, 1 },
@@ -1140,11 +1409,18 @@ int main(int argc, char **argv)
 	uint64_t v;
 	int o, i, k, ret = EX_OK;
 
-	while ((o = getopt_long(argc, argv, "B:a:r:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "B:t:a:r:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'B':
 			ret = num("--board", optarg, 0, 1023, &v);
 			opt.board = (unsigned int)v;
+			opt.board_set = true;
+			break;
+		case 't':
+			if (strcmp(optarg, "pci") && strcmp(optarg, "usb"))
+				ret = fail(EX_USAGE, "--transport '%s': expected pci or usb",
+					   optarg);
+			opt.transport = optarg;
 			break;
 		case 'a':
 			opt.agent = optarg;
@@ -1221,13 +1497,18 @@ int main(int argc, char **argv)
 	if (optind == argc)
 		want[0] = want[1] = want[2] = want[3] = true;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = pick_board();
+	if (ret)
+		return ret;
+	fprintf(stderr, "%s: board snn%u (%s, %s)\n", prog, opt.board,
+		opt.tp_name, opt.bus_id);
 	ret = agent_open();
 	for (k = 0; k < 4 && !ret; k++) {
 		double t0 = now();
 
 		if (!want[k])
 			continue;
-		fprintf(stderr, "%s: %s...\n", prog, phases[k]);
+		fprintf(stderr, "%s: %s: %s...\n", prog, opt.tp_name, phases[k]);
 		if (k == 0)
 			ret = bench_queue();
 		else if (k == 1)
@@ -1236,8 +1517,8 @@ int main(int argc, char **argv)
 			ret = bench_infer();
 		else
 			ret = bench_isolation();
-		fprintf(stderr, "%s: %s took %.1f s\n", prog, phases[k],
-			now() - t0);
+		fprintf(stderr, "%s: %s: %s took %.1f s\n", prog, opt.tp_name,
+			phases[k], now() - t0);
 	}
 	if (agent_fd >= 0)
 		close(agent_fd);
