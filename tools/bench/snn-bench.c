@@ -388,7 +388,8 @@ static int feeder_nudge(struct feeder *f, size_t pending)
 
 	if (pending != f->last) {
 		f->last = pending;
-		f->t_last = f->t_sync = t;
+		f->t_last = t;
+		f->t_sync = t;
 		return EX_OK;
 	}
 	if (t - f->t_last > STUCK_AFTER)
