@@ -127,7 +127,8 @@ static u32 snn_usb_rd(struct snn_board *b, u32 off)
 	struct snn_usb_snap *sn = snn_usb_snap_of(p, off, &reg);
 	__le32 v;
 
-	if (sn)
+	/* all-ones (a glitch, or the device gone): ask the device again */
+	if (sn && sn->regs[reg / 4] != cpu_to_le32(~0u))
 		return le32_to_cpu(sn->regs[reg / 4]);
 
 	if (usb_control_msg_recv(p->udev, 0, SNNU_REQ_READ_REG,
