@@ -410,6 +410,13 @@ static bool snn_input_space(struct snn_file *f)
 	return false;
 }
 
+/* Let a transport with slow register reads read the cluster's at once. */
+static void snn_snap(struct snn_unit *u, bool on)
+{
+	if (u->board->ops->snap)
+		u->board->ops->snap(u->board, u->hw, on);
+}
+
 /* Snapshot the cluster's state into @w; -ENODEV if the device has gone. */
 static int snn_wait_state(struct snn_file *f, struct snn_wait *w)
 {
@@ -468,9 +475,11 @@ static long snn_ioc_wait(struct snn_file *f, void *arg)
 		if (w->flags & SNN_WAIT_OUTPUT)
 			snn_unit_irq_want(u, SNN_CL_IRQ_OUTPUT);
 		seq = atomic_read(&u->irq_seq);
+		snn_snap(u, true);
 		ret = snn_wait_state(f, w);
 		out = !ret && (w->flags & SNN_WAIT_OUTPUT) &&
 		      snn_output_pending(f);
+		snn_snap(u, false);
 		if (!ret && w->state == SNN_STATE_IDLE)
 			f->run_started = false;	/* completion seen */
 		snn_file_unlock(f);
@@ -1116,7 +1125,9 @@ static __poll_t snn_poll(struct file *filp, poll_table *wait)
 				  (want & EPOLLOUT ? SNN_CL_IRQ_INPUT : 0));
 	}
 	if (u->type == SNN_NODE_CLUSTER) {
+		snn_snap(u, true);
 		if (snn_cl_status(u->board, u->hw, &st)) {
+			snn_snap(u, false);
 			mask = EPOLLERR | EPOLLHUP;
 			goto out;
 		}
@@ -1128,6 +1139,7 @@ static __poll_t snn_poll(struct file *filp, poll_table *wait)
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (snn_input_space(f))
 			mask |= EPOLLOUT | EPOLLWRNORM;
+		snn_snap(u, false);
 	}
 out:
 	snn_file_unlock(f);

@@ -108,6 +108,13 @@ struct snn_transport_ops {
 	 * state, so that input consumed before it shows.  May sleep.
 	 */
 	void (*sync)(struct snn_board *b, unsigned int cl);
+	/*
+	 * Optional: @on, take one snapshot of cluster @cl's registers and
+	 * serve the calling task's reads of them from it until the call
+	 * with !@on (or a write to them); for a transport whose register
+	 * reads are slow (USB).  The caller holds the unit.  May sleep.
+	 */
+	void (*snap)(struct snn_board *b, unsigned int cl, bool on);
 };
 
 /* A node: the board's control node, a cluster or a routing unit. */

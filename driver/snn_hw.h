@@ -351,8 +351,11 @@
 #define SNNU_REQ_DOORBELL       0x03    /* OUT 4: wValue cl, wIndex offset */
 #define SNNU_REQ_GET_INFO       0x04    /* IN >= 16 */
 #define SNNU_REQ_GET_STATS      0x05    /* IN >= 32: transport counters */
+#define SNNU_REQ_READ_REGS      0x06    /* IN 4..1024: consecutive regs (1.1) */
+#define SNNU_READ_REGS_MAX      1024    /* bytes of one READ_REGS */
 
-#define SNNU_PROTO_VERSION      0x00010000
+/* 1.1: STEP frames, READ_REGS */
+#define SNNU_PROTO_VERSION      0x00010001
 
 /* GET_INFO reply (16 bytes) */
 #define SNNU_INFO_SIZE          16

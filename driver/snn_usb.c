@@ -6,7 +6,8 @@
  *
  *  - registers: vendor control requests READ_REG and WRITE_REG (they
  *    sleep, so this transport calls the core's interrupt handling from a
- *    work item, never from atomic context);
+ *    work item, never from atomic context).  WAIT and poll read a
+ *    cluster's registers with one READ_REGS (protocol 1.1, snn_usb_snap);
  *  - memory: the board has its own.  Queue rings and network images live
  *    in device memory at addresses this file allocates (a gen_pool), and
  *    the rings user space maps are host copies of them:
@@ -52,6 +53,18 @@ struct snn_usb_in {
 	u32 sent;		/* producer index the device has */
 };
 
+/*
+ * A cluster's registers 0 .. SNN_USB_SNAP_SIZE - 1 read in one READ_REGS
+ * (protocol 1.1), for the task that asked: WAIT and poll read a dozen of
+ * them, and each READ_REG is a control transfer.
+ */
+#define SNN_USB_SNAP_SIZE	(SNN_CL_OUTQ(SNN_MAX_QUEUES))
+
+struct snn_usb_snap {
+	struct task_struct *owner;	/* the task the copy is for, or NULL */
+	__le32 regs[SNN_USB_SNAP_SIZE / 4];
+};
+
 struct snn_usb {
 	struct usb_device *udev;
 	struct usb_interface *intf;
@@ -67,6 +80,8 @@ struct snn_usb {
 	/* the queues' host rings; out[] is read by the RX completion */
 	spinlock_t qlock;
 	struct snn_usb_in in[SNN_MAX_CLUSTERS][SNN_MAX_QUEUES];
+	bool read_regs;		/* the device has READ_REGS (1.1) */
+	struct snn_usb_snap snap[SNN_MAX_CLUSTERS];
 	struct snn_ring *out[SNN_MAX_CLUSTERS][SNN_MAX_QUEUES];
 	/*
 	 * Each cluster's TIMESTEP as of the last STEP frame: all its output
@@ -89,10 +104,32 @@ struct snn_usb_load {
 
 /* ---- registers ------------------------------------------------------------ */
 
+/* The snapshot of cluster @cl's register @reg, if current has one. */
+static struct snn_usb_snap *snn_usb_snap_of(struct snn_usb *p, u32 off,
+					    u32 *reg)
+{
+	unsigned int cl;
+
+	if (off < SNN_CLUSTER_BASE(0) ||
+	    off >= SNN_CLUSTER_BASE(p->board->caps.clusters))
+		return NULL;
+	cl = (off - SNN_CLUSTER_BASE(0)) / 0x1000;
+	*reg = off - SNN_CLUSTER_BASE(cl);
+	if (*reg >= SNN_USB_SNAP_SIZE || READ_ONCE(p->snap[cl].owner) != current)
+		return NULL;
+	return &p->snap[cl];
+}
+
 static u32 snn_usb_rd(struct snn_board *b, u32 off)
 {
 	struct snn_usb *p = b->priv;
+	u32 reg;
+	struct snn_usb_snap *sn = snn_usb_snap_of(p, off, &reg);
 	__le32 v;
+
+	/* all-ones (a glitch, or the device gone): ask the device again */
+	if (sn && sn->regs[reg / 4] != cpu_to_le32(~0u))
+		return le32_to_cpu(sn->regs[reg / 4]);
 
 	if (usb_control_msg_recv(p->udev, 0, SNNU_REQ_READ_REG,
 				 USB_DIR_IN | USB_TYPE_VENDOR | USB_RECIP_DEVICE,
@@ -145,6 +182,12 @@ static void snn_usb_timeline(struct snn_usb *p, u32 off, u32 val)
 
 static void snn_usb_wr(struct snn_board *b, u32 off, u32 val)
 {
+	u32 reg;
+	struct snn_usb_snap *sn = snn_usb_snap_of(b->priv, off, &reg);
+
+	/* a write may change what the snapshot says: read afresh */
+	if (sn)
+		WRITE_ONCE(sn->owner, NULL);
 	snn_usb_timeline(b->priv, off, val);
 	/* a failed write shows as all-ones reads, like a removed device */
 	snn_usb_ctrl_out(b->priv, SNNU_REQ_WRITE_REG, off & 0xffff,
@@ -626,6 +669,29 @@ static void snn_usb_irq_work(struct work_struct *work)
 	}
 }
 
+/*
+ * The ops' snap: @on, read cluster @cl's registers in one READ_REGS and
+ * let the calling task's reads of them come from that copy until it
+ * says !@on or writes one of them.  Without READ_REGS, or if it fails,
+ * every read goes to the device as before.
+ */
+static void snn_usb_snap(struct snn_board *b, unsigned int cl, bool on)
+{
+	struct snn_usb *p = b->priv;
+	struct snn_usb_snap *sn = &p->snap[cl];
+	u32 base = SNN_CLUSTER_BASE(cl);
+
+	WRITE_ONCE(sn->owner, NULL);
+	if (!on || !p->read_regs)
+		return;
+	if (!usb_control_msg_recv(p->udev, 0, SNNU_REQ_READ_REGS,
+				  USB_DIR_IN | USB_TYPE_VENDOR |
+				  USB_RECIP_DEVICE, base & 0xffff, base >> 16,
+				  sn->regs, sizeof(sn->regs),
+				  SNN_USB_TIMEOUT_MS, GFP_KERNEL))
+		WRITE_ONCE(sn->owner, current);
+}
+
 /* The ops' sync: WAIT is about to report cluster @cl's state. */
 static void snn_usb_sync(struct snn_board *b, unsigned int cl)
 {
@@ -686,6 +752,7 @@ static const struct snn_transport_ops snn_usb_ops = {
 	.queue_enable = snn_usb_queue_enable,
 	.queue_disable = snn_usb_queue_disable,
 	.sync = snn_usb_sync,
+	.snap = snn_usb_snap,
 	.load_start = snn_usb_load_start,
 	.load_done = snn_usb_load_done,
 	.quiesce = snn_usb_quiesce,
@@ -721,6 +788,7 @@ static int snn_usb_get_info(struct snn_usb *p)
 			p->mem_size, p->max_payload);
 		return -ENODEV;
 	}
+	p->read_regs = (ver & 0xffff) >= 1;
 	/* frames carry whole events, and this driver's buffer is bounded */
 	p->max_payload = min_t(u32, p->max_payload, SZ_64K);
 	p->max_payload -= p->max_payload % SNN_EVENT_SIZE;

@@ -696,6 +696,21 @@ static uint32_t snn_usb_vendor(SnnUsbState *s, USBPacket *p, int request,
             snn_board_reg_write(s->board, off, ldl_le_p(data), 4);
         }
         return SNNU_ERR_NONE;
+    case VendorDeviceRequest | SNNU_REQ_READ_REGS:
+        /* registers off .. off + length - 4, in address order */
+        if (length < 4 || length > SNNU_READ_REGS_MAX || (length & 3)) {
+            return SNNU_ERR_REQUEST;
+        }
+        if ((off & 3) || off >= SNN_REGS_SIZE ||
+            length > SNN_REGS_SIZE - off) {
+            return SNNU_ERR_REG;
+        }
+        for (q = 0; q < (unsigned)length / 4; q++) {
+            stl_le_p(data + 4 * q,
+                     snn_board_reg_read(s->board, off + 4 * q, 4));
+        }
+        p->actual_length = length;
+        return SNNU_ERR_NONE;
     case VendorDeviceOutRequest | SNNU_REQ_DOORBELL:
         if (length != 4) {
             return SNNU_ERR_REQUEST;

@@ -20,6 +20,9 @@
 #          and runs in flight
 #        - selftests/debug/unplug_loop_test: PCIe hot-unplug and replug,
 #          the same
+#        - selftests/driver/unplug_test on the USB board usb1: surprise
+#          removal with queues mapped and a run in flight, and back
+#          ($SNN_DEBUG_USB_CYCLES times, default 20)
 #        - $SNN_DEBUG_TESTS, if any (see below)
 #        - selftests/debug/module_loop_test: rmmod/insmod with nodes held
 #        - selftests/debug/kmemleak-check.sh: unload snn.ko, scan for
@@ -31,6 +34,7 @@
 #
 # Environment:
 #   SNN_DEBUG_CYCLES   cycles of each loop test (default 50)
+#   SNN_DEBUG_USB_CYCLES  USB unplug cycles (default 20)
 #   SNN_DEBUG_TESTS    more guest tests for the debug VM, one vm-run.py
 #                      --test spec ("PATH [args]", @snn0@/@snn1@ for the
 #                      boards' PCI addresses) a line; they run after the
@@ -48,6 +52,7 @@ cd "$SNN_ROOT"
 T0=$(now)
 mkdir -p "$B"
 CYC=${SNN_DEBUG_CYCLES:-50}
+UCYC=${SNN_DEBUG_USB_CYCLES:-20}
 T=$B/selftests
 
 tp=0 tf=0 ts=0
@@ -120,6 +125,7 @@ offset=${SNN_DEBUG_BIND_OFFSET:-$(( 10#$(date +%j) % stride ))}
 extra="$T/debug/fault_inject_test --board @snn1@ --bind-stride $stride --bind-offset $offset
 $T/debug/reset_loop_test --board @snn0@ --cycles $CYC
 $T/debug/unplug_loop_test --board @snn1@ --id snn1 --device @snn1:device@ --cycles $CYC
+$T/driver/unplug_test --board board-id=17 --id usb1 --device @usb1:device@ --cycles $UCYC
 ${SNN_DEBUG_TESTS:-}
 $T/fuzz/ioctl_fuzz_test --calls 100000 --seconds 300
 $T/debug/module_loop_test --module /modules/$(basename "$KO") --cycles $CYC

@@ -723,6 +723,42 @@ TEST_F(usb, identity_registers)
 	}
 }
 
+/*
+ * READ_REGS (1.1): consecutive registers in one request, each as READ_REG
+ * reads it: the identity block, and a whole cluster's registers (its
+ * queue registers set to known values first).
+ */
+TEST_F(usb, read_regs_block)
+{
+	static uint8_t blk[SNNU_READ_REGS_MAX];
+	struct ub *u = &self->b[0];
+	uint32_t base = SNN_CLUSTER_BASE(0), v, k;
+
+	ASSERT_EQ(64, ctrl(u, 1, SNNU_REQ_READ_REGS, 0, 0, blk, 64));
+	for (k = 0; k < 16; k++) {
+		memcpy(&v, blk + 4 * k, 4);
+		EXPECT_EQ(rd(u, 4 * k), v) TH_LOG("register %#x", 4 * k);
+	}
+	ASSERT_EQ(0, reset_cluster(u, 0));
+	ASSERT_EQ(0, cwr(u, 0, SNN_CL_OUTQ(1) + SNN_Q_BASE_LO, 0x12340));
+	ASSERT_EQ(0, cwr(u, 0, SNN_CL_INQ(2) + SNN_Q_SIZE_LOG2, 7));
+	ASSERT_EQ(SNNU_READ_REGS_MAX,
+		  ctrl(u, 1, SNNU_REQ_READ_REGS, base & 0xffff, base >> 16,
+		       blk, SNNU_READ_REGS_MAX));
+	for (k = 0; k < SNNU_READ_REGS_MAX / 4; k++) {
+		if (k * 4 >= SNN_CL_CNT_BASE && k * 4 < SNN_CL_INQ(0))
+			continue;	/* counters may move meanwhile */
+		memcpy(&v, blk + 4 * k, 4);
+		EXPECT_EQ(crd(u, 0, 4 * k), v) TH_LOG("cluster register %#x",
+						       4 * k);
+	}
+	memcpy(&v, blk + SNN_CL_OUTQ(1) + SNN_Q_BASE_LO, 4);
+	EXPECT_EQ(0x12340, v);
+	memcpy(&v, blk + SNN_CL_INQ(2) + SNN_Q_SIZE_LOG2, 4);
+	EXPECT_EQ(7, v);
+	ASSERT_EQ(0, reset_cluster(u, 0));
+}
+
 TEST_F(usb, scratch_register)
 {
 	int i;
@@ -742,7 +778,7 @@ TEST_F(usb, control_request_errors)
 {
 	struct ub *u = &self->b[0];
 	unsigned int nc = u->sp->clusters;
-	uint8_t b[64] = { 0 };
+	static uint8_t b[SNNU_READ_REGS_MAX + 64];
 	uint32_t before = stat1(u, SNNU_ST_CTRL_ERRORS), v;
 	struct {
 		int in;
@@ -769,6 +805,12 @@ TEST_F(usb, control_request_errors)
 		{ 0, SNNU_REQ_DOORBELL, 0, 0x1000, 4, SNNU_ERR_DOORBELL },
 		{ 0, SNNU_REQ_DOORBELL, 0, SNN_DB_INQ(0), 8,
 		  SNNU_ERR_REQUEST },
+		{ 1, SNNU_REQ_READ_REGS, 0, 0, 6, SNNU_ERR_REQUEST },
+		{ 1, SNNU_REQ_READ_REGS, 0, 0, SNNU_READ_REGS_MAX + 4,
+		  SNNU_ERR_REQUEST },
+		{ 1, SNNU_REQ_READ_REGS, 2, 0, 8, SNNU_ERR_REG },
+		{ 1, SNNU_REQ_READ_REGS, 0xfffc, 3, 8, SNNU_ERR_REG },
+		{ 0, SNNU_REQ_READ_REGS, 0, 0, 8, SNNU_ERR_REQUEST },
 		{ 1, SNNU_REQ_GET_INFO, 0, 0, 8, SNNU_ERR_REQUEST },
 		{ 1, SNNU_REQ_GET_STATS, 0, 0, 16, SNNU_ERR_REQUEST },
 		{ 1, 0x7f, 0, 0, 4, SNNU_ERR_REQUEST },
