@@ -120,6 +120,33 @@ static struct snn_usb_snap *snn_usb_snap_of(struct snn_usb *p, u32 off,
 	return &p->snap[cl];
 }
 
+/*
+ * What a failed transfer means to the caller: the errors of a device that
+ * is gone or does not answer (unplugged, its port or controller down, no
+ * handshake before the timeout) are -ENODEV, as for a PCIe board that
+ * reads all-ones (docs/uapi.md 9.4); a STALL or a short transfer from a
+ * device that answers is -EIO; -ENOMEM stays.
+ */
+static int snn_usb_xfer_err(int ret)
+{
+	switch (ret) {
+	case 0:
+	case -ENOMEM:
+		return ret;
+	case -ENODEV:
+	case -ESHUTDOWN:
+	case -EPROTO:
+	case -EILSEQ:
+	case -ETIME:
+	case -ETIMEDOUT:
+	case -ENOENT:
+	case -ECONNRESET:
+		return -ENODEV;
+	default:
+		return -EIO;
+	}
+}
+
 static u32 snn_usb_rd(struct snn_board *b, u32 off)
 {
 	struct snn_usb *p = b->priv;
@@ -144,10 +171,12 @@ static int snn_usb_ctrl_out(struct snn_usb *p, u8 req, u16 value, u16 index,
 {
 	__le32 v = cpu_to_le32(val);
 
-	return usb_control_msg_send(p->udev, 0, req,
-				    USB_DIR_OUT | USB_TYPE_VENDOR |
-				    USB_RECIP_DEVICE, value, index, &v,
-				    sizeof(v), SNN_USB_TIMEOUT_MS, GFP_KERNEL);
+	return snn_usb_xfer_err(usb_control_msg_send(p->udev, 0, req,
+						     USB_DIR_OUT | USB_TYPE_VENDOR |
+						     USB_RECIP_DEVICE, value, index,
+						     &v, sizeof(v),
+						     SNN_USB_TIMEOUT_MS,
+						     GFP_KERNEL));
 }
 
 /*
@@ -218,7 +247,7 @@ static int snn_usb_send(struct snn_usb *p, u8 ep, u32 len)
 			   SNNU_HDR_SIZE + len, &done, SNN_USB_TIMEOUT_MS);
 	if (!ret && done != SNNU_HDR_SIZE + len)
 		ret = -EIO;
-	return ret;
+	return snn_usb_xfer_err(ret);
 }
 
 /* Copy @len bytes into device memory at @addr, in MEM_WRITE frames. */

@@ -1556,6 +1556,21 @@ uint64_t snn_board_reg_read(SnnBoard *b, hwaddr addr, unsigned size)
     return v;
 }
 
+void snn_board_reg_read_block(SnnBoard *b, hwaddr addr, unsigned n,
+                              uint8_t *out)
+{
+    unsigned i;
+
+    if (b->allones) {
+        b->allones--;
+        memset(out, 0xff, 4 * n);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        stl_le_p(out + 4 * i, snn_board_reg_read(b, addr + 4 * i, 4));
+    }
+}
+
 static void snn_reg_write32(SnnBoard *b, hwaddr addr, uint32_t val)
 {
     if (addr < SNN_CLUSTER_BASE(0)) {

@@ -112,6 +112,13 @@ unsigned snn_board_nr_vectors(const SnnBoardConf *conf);
 
 /* Register file (BAR0) and doorbell pages (BAR2); called with the BQL. */
 uint64_t snn_board_reg_read(SnnBoard *b, hwaddr addr, unsigned size);
+/*
+ * @n consecutive 32-bit reads from @addr into @out (le32 each), as one
+ * transaction: a pending SNN_REG_FAULT_ALLONES count makes all of them
+ * all-ones and is decremented once.
+ */
+void snn_board_reg_read_block(SnnBoard *b, hwaddr addr, unsigned n,
+                              uint8_t *out);
 void snn_board_reg_write(SnnBoard *b, hwaddr addr, uint64_t val,
                          unsigned size);
 void snn_board_db_write(SnnBoard *b, hwaddr addr, uint64_t val,

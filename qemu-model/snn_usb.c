@@ -705,10 +705,7 @@ static uint32_t snn_usb_vendor(SnnUsbState *s, USBPacket *p, int request,
             length > SNN_REGS_SIZE - off) {
             return SNNU_ERR_REG;
         }
-        for (q = 0; q < (unsigned)length / 4; q++) {
-            stl_le_p(data + 4 * q,
-                     snn_board_reg_read(s->board, off + 4 * q, 4));
-        }
+        snn_board_reg_read_block(s->board, off, length / 4, data);
         p->actual_length = length;
         return SNNU_ERR_NONE;
     case VendorDeviceOutRequest | SNNU_REQ_DOORBELL:

@@ -759,6 +759,36 @@ TEST_F(usb, read_regs_block)
 	ASSERT_EQ(0, reset_cluster(u, 0));
 }
 
+/*
+ * For SNN_REG_FAULT_ALLONES a READ_REGS is one read: with a count of 2,
+ * one whole block reads all-ones, then one READ_REG, then the registers
+ * are back.
+ */
+TEST_F(usb, read_regs_block_all_ones)
+{
+	static uint8_t blk[256];
+	struct ub *u = NULL;
+	uint32_t v, k;
+	int i;
+
+	for (i = 0; i < self->n; i++)
+		if (self->b[i].sp->fault)
+			u = &self->b[i];
+	if (!u)
+		SKIP(return, "no board with x-fault-injection=on");
+	ASSERT_EQ(0, wreg(u, SNN_REG_FAULT_ALLONES, 2));
+	ASSERT_EQ((int)sizeof(blk), ctrl(u, 1, SNNU_REQ_READ_REGS, 0, 0, blk,
+				    sizeof(blk)));
+	for (k = 0; k < sizeof(blk); k++)
+		ASSERT_EQ(0xff, blk[k]) TH_LOG("byte %u of the block", k);
+	EXPECT_EQ(0xffffffffu, rd(u, SNN_REG_MAGIC));
+	EXPECT_EQ(SNN_MAGIC, rd(u, SNN_REG_MAGIC));
+	ASSERT_EQ((int)sizeof(blk), ctrl(u, 1, SNNU_REQ_READ_REGS, 0, 0, blk,
+				    sizeof(blk)));
+	memcpy(&v, blk + SNN_REG_MAGIC, 4);
+	EXPECT_EQ(SNN_MAGIC, v);
+}
+
 TEST_F(usb, scratch_register)
 {
 	int i;

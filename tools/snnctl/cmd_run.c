@@ -399,6 +399,25 @@ static const char *state_name(enum snndev_state s)
 	return "?";
 }
 
+/*
+ * Every cluster is idle at the target and the next input did not fit when
+ * this pass began.  That pass saw the input queues' consumer indices of
+ * before the wait: the device may have consumed more since (on USB the
+ * index is the driver's copy, brought up to date by the wait).  Queue
+ * again; true if anything more went in (the loop goes on), false (and
+ * *ret an exit status on an error) if the input really does not fit.
+ */
+static bool input_fits_now(struct run *r, int *ret)
+{
+	uint64_t before = r->in_events;
+
+	*ret = push_input(r);
+	if (*ret)
+		return false;
+	return r->in_events != before || !r->have_pending ||
+	       ready_until(r) != r->target;
+}
+
 static int run_loop(struct run *r)
 {
 	unsigned int k, batch = r->s.route_router ? r->s.min_delay + 1 : 0;
@@ -480,10 +499,14 @@ static int run_loop(struct run *r)
 			last_progress = snnctl_now();
 		}
 		if (all_idle && min_done == r->target && r->target < r->steps &&
-		    ready_until(r) == r->target && r->have_pending) {
+		    ready_until(r) == r->target && r->have_pending &&
+		    !input_fits_now(r, &ret)) {
 			/* every cluster waits for input that does not fit */
 			struct part_run *p = &r->p[r->pending.part];
 			size_t depth = snndev_queue_entries(p->inq[0]);
+
+			if (ret)
+				return ret;
 
 			snnctl_progress_done(&prog);
 			return snnctl_err(SNNCTL_EX_INPUT,
