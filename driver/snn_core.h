@@ -186,6 +186,7 @@ extern struct mutex snn_minors_lock;
 struct snn_board *snn_board_alloc(struct device *parent,
 				  const struct snn_transport_ops *ops,
 				  void *priv, const char *bus_id);
+bool snn_board_hw_reset(struct snn_board *b);
 int snn_board_probe_caps(struct snn_board *b);
 int snn_board_register(struct snn_board *b);
 void snn_board_unregister(struct snn_board *b);
@@ -193,6 +194,16 @@ void snn_board_put(struct snn_board *b);
 void snn_board_irq_cluster(struct snn_board *b, unsigned int cl);
 void snn_board_output_arrived(struct snn_board *b, unsigned int cl);
 void snn_board_irq_error(struct snn_board *b);
+
+/* Offset of queue @q's register block (@dir SNN_QUEUE_IN or _OUT). */
+static inline u32 snn_queue_regs(unsigned int cl, u32 dir, u32 q)
+{
+	return SNN_CLUSTER_BASE(cl) +
+	       (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
+}
+
+void snn_board_queue_setup(struct snn_board *b, unsigned int cl, u32 dir,
+			   u32 q, const struct snn_ring *r);
 
 /* Helpers shared by the core files. */
 static inline u32 snn_rd(struct snn_board *b, u32 off)

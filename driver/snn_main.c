@@ -291,6 +291,25 @@ void snn_board_output_arrived(struct snn_board *b, unsigned int cl)
 	wake_up_all(&u->wq);
 }
 
+/*
+ * For a transport's queue_enable: program queue @q of cluster @cl for ring
+ * @r (the events from the ring's second page, the write-back in its
+ * first), disabled; the transport enables it when it is ready for it.
+ */
+void snn_board_queue_setup(struct snn_board *b, unsigned int cl, u32 dir,
+			   u32 q, const struct snn_ring *r)
+{
+	u32 base = snn_queue_regs(cl, dir, q);
+	u64 ring = (u64)r->dma + PAGE_SIZE;
+
+	snn_wr(b, base + SNN_Q_CTRL, 0);
+	snn_wr(b, base + SNN_Q_BASE_LO, lower_32_bits(ring));
+	snn_wr(b, base + SNN_Q_BASE_HI, upper_32_bits(ring));
+	snn_wr(b, base + SNN_Q_WB_LO, lower_32_bits((u64)r->dma));
+	snn_wr(b, base + SNN_Q_WB_HI, upper_32_bits((u64)r->dma));
+	snn_wr(b, base + SNN_Q_SIZE_LOG2, r->log2);
+}
+
 void snn_board_irq_error(struct snn_board *b)
 {
 	u32 err = snn_rd(b, SNN_REG_ERR_STATUS);
@@ -914,6 +933,30 @@ static void snn_unit_del(struct snn_unit *u)
 		ida_free(&snn_minor_ida, u->minor);
 	}
 	u->minor = -1;
+}
+
+/*
+ * Bring the board to its power-on state (SNN_BOARD_CTRL_RESET, then up to
+ * about a second for READY); false if it does not answer.  For probe,
+ * quiesce and a transport's own resets: nothing of the core is touched.
+ */
+bool snn_board_hw_reset(struct snn_board *b)
+{
+	int i;
+
+	if (snn_rd(b, SNN_REG_MAGIC) != SNN_MAGIC)
+		return false;
+	snn_wr(b, SNN_REG_BOARD_CTRL, SNN_BOARD_CTRL_RESET);
+	for (i = 0; i < 5000; i++) {
+		u32 st = snn_rd(b, SNN_REG_BOARD_STATUS);
+
+		if (st == ~0u)
+			return false;
+		if (st & SNN_BOARD_STATUS_READY)
+			return true;
+		usleep_range(100, 200);
+	}
+	return false;
 }
 
 /*

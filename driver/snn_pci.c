@@ -124,26 +124,15 @@ static unsigned long snn_pci_doorbell_pfn(struct snn_board *b,
 static void snn_pci_queue_enable(struct snn_board *b, unsigned int cl,
 				 u32 dir, u32 q, struct snn_ring *r)
 {
-	u32 base = SNN_CLUSTER_BASE(cl) +
-		   (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
-	dma_addr_t ring = r->dma + PAGE_SIZE;
-
-	snn_pci_wr(b, base + SNN_Q_CTRL, 0);
-	snn_pci_wr(b, base + SNN_Q_BASE_LO, lower_32_bits(ring));
-	snn_pci_wr(b, base + SNN_Q_BASE_HI, upper_32_bits(ring));
-	snn_pci_wr(b, base + SNN_Q_WB_LO, lower_32_bits(r->dma));
-	snn_pci_wr(b, base + SNN_Q_WB_HI, upper_32_bits(r->dma));
-	snn_pci_wr(b, base + SNN_Q_SIZE_LOG2, r->log2);
-	snn_pci_wr(b, base + SNN_Q_CTRL, SNN_Q_CTRL_ENABLE);
+	snn_board_queue_setup(b, cl, dir, q, r);
+	snn_pci_wr(b, snn_queue_regs(cl, dir, q) + SNN_Q_CTRL,
+		   SNN_Q_CTRL_ENABLE);
 }
 
 static void snn_pci_queue_disable(struct snn_board *b, unsigned int cl,
 				  u32 dir, u32 q)
 {
-	u32 base = SNN_CLUSTER_BASE(cl) +
-		   (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
-
-	snn_pci_wr(b, base + SNN_Q_CTRL, 0);
+	snn_pci_wr(b, snn_queue_regs(cl, dir, q) + SNN_Q_CTRL, 0);
 }
 
 static void snn_pci_load_free(struct snn_pci *p, struct snn_pci_load *l)
@@ -260,11 +249,9 @@ static void snn_pci_load_done(struct snn_board *b, void *token)
 	snn_pci_load_free(b->priv, token);
 }
 
-static bool snn_pci_reset_board(struct snn_pci *p);
-
 static void snn_pci_quiesce(struct snn_board *b)
 {
-	snn_pci_reset_board(b->priv);
+	snn_board_hw_reset(b);
 }
 
 static const struct snn_transport_ops snn_pci_ops = {
@@ -341,26 +328,6 @@ static int snn_pci_setup_irqs(struct snn_pci *p)
 	return 0;
 }
 
-/* Bring the board to its power-on state; false if it does not answer. */
-static bool snn_pci_reset_board(struct snn_pci *p)
-{
-	int i;
-
-	if (readl(p->regs + SNN_REG_MAGIC) != SNN_MAGIC)
-		return false;
-	writel(SNN_BOARD_CTRL_RESET, p->regs + SNN_REG_BOARD_CTRL);
-	for (i = 0; i < 5000; i++) {
-		u32 st = readl(p->regs + SNN_REG_BOARD_STATUS);
-
-		if (st == ~0u)
-			return false;
-		if (st & SNN_BOARD_STATUS_READY)
-			return true;
-		usleep_range(100, 200);
-	}
-	return false;
-}
-
 static int snn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct device *dev = &pdev->dev;
@@ -394,15 +361,15 @@ static int snn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_err(dev, "no usable DMA configuration\n");
 		return ret;
 	}
-	if (!snn_pci_reset_board(p)) {
-		dev_err(dev, "board does not answer or does not come out of reset\n");
-		return -ENODEV;
-	}
-	pci_set_master(pdev);
-
 	p->board = snn_board_alloc(dev, &snn_pci_ops, p, pci_name(pdev));
 	if (!p->board)
 		return -ENOMEM;
+	if (!snn_board_hw_reset(p->board)) {
+		dev_err(dev, "board does not answer or does not come out of reset\n");
+		snn_board_put(p->board);
+		return -ENODEV;
+	}
+	pci_set_master(pdev);
 	ret = snn_board_probe_caps(p->board);
 	if (ret)
 		goto err_board;
@@ -455,7 +422,7 @@ static void snn_pci_reset_done(struct pci_dev *pdev)
 	struct snn_pci *p = pci_get_drvdata(pdev);
 
 	if (p)
-		snn_board_reset_end(p->board, snn_pci_reset_board(p));
+		snn_board_reset_end(p->board, snn_board_hw_reset(p->board));
 }
 
 static const struct pci_error_handlers snn_pci_err_handlers = {

@@ -397,16 +397,8 @@ static void snn_usb_queue_enable(struct snn_board *b, unsigned int cl,
 				 u32 dir, u32 q, struct snn_ring *r)
 {
 	struct snn_usb *p = b->priv;
-	u32 base = SNN_CLUSTER_BASE(cl) +
-		   (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
-	u64 ring = r->dma + PAGE_SIZE;
 
-	snn_usb_wr(b, base + SNN_Q_CTRL, 0);
-	snn_usb_wr(b, base + SNN_Q_BASE_LO, lower_32_bits(ring));
-	snn_usb_wr(b, base + SNN_Q_BASE_HI, upper_32_bits(ring));
-	snn_usb_wr(b, base + SNN_Q_WB_LO, lower_32_bits(r->dma));
-	snn_usb_wr(b, base + SNN_Q_WB_HI, upper_32_bits(r->dma));
-	snn_usb_wr(b, base + SNN_Q_SIZE_LOG2, r->log2);
+	snn_board_queue_setup(b, cl, dir, q, r);
 	if (dir == SNN_QUEUE_IN) {
 		mutex_lock(&p->tx_lock);
 		p->in[cl][q].r = r;
@@ -417,17 +409,16 @@ static void snn_usb_queue_enable(struct snn_board *b, unsigned int cl,
 		p->out[cl][q] = r;
 		spin_unlock_irq(&p->qlock);
 	}
-	snn_usb_wr(b, base + SNN_Q_CTRL, SNN_Q_CTRL_ENABLE);
+	snn_usb_wr(b, snn_queue_regs(cl, dir, q) + SNN_Q_CTRL,
+		   SNN_Q_CTRL_ENABLE);
 }
 
 static void snn_usb_queue_disable(struct snn_board *b, unsigned int cl,
 				  u32 dir, u32 q)
 {
 	struct snn_usb *p = b->priv;
-	u32 base = SNN_CLUSTER_BASE(cl) +
-		   (dir == SNN_QUEUE_IN ? SNN_CL_INQ(q) : SNN_CL_OUTQ(q));
 
-	snn_usb_wr(b, base + SNN_Q_CTRL, 0);
+	snn_usb_wr(b, snn_queue_regs(cl, dir, q) + SNN_Q_CTRL, 0);
 	if (dir == SNN_QUEUE_IN) {
 		mutex_lock(&p->tx_lock);
 		p->in[cl][q].r = NULL;
@@ -577,25 +568,40 @@ static void snn_usb_output(struct snn_usb *p, const u8 *f, u32 len)
 		snn_board_output_arrived(b, cl);
 }
 
-static void snn_usb_rx_done(struct urb *urb)
+/*
+ * An endpoint URB's completion status: 0 to take it, -ENODEV when it was
+ * killed or the device is gone (not to be submitted again), -EIO after
+ * reporting any other error (submitted again).
+ */
+static int snn_usb_urb_status(struct snn_usb *p, struct urb *urb,
+			      const char *ep)
 {
-	struct snn_usb *p = urb->context;
-	const u8 *f = urb->transfer_buffer;
-	u32 len;
-
 	switch (urb->status) {
 	case 0:
-		break;
+		return 0;
 	case -ENOENT:
 	case -ECONNRESET:
 	case -ESHUTDOWN:
 	case -ENODEV:
-		return;		/* killed, or the device is gone */
+		return -ENODEV;
 	default:
-		dev_err_ratelimited(&p->intf->dev, "output endpoint: %d\n",
+		dev_err_ratelimited(&p->intf->dev, "%s endpoint: %d\n", ep,
 				    urb->status);
-		goto again;
+		return -EIO;
 	}
+}
+
+static void snn_usb_rx_done(struct urb *urb)
+{
+	struct snn_usb *p = urb->context;
+	const u8 *f = urb->transfer_buffer;
+	int ret = snn_usb_urb_status(p, urb, "output");
+	u32 len;
+
+	if (ret == -ENODEV)
+		return;
+	if (ret)
+		goto again;
 	if (urb->actual_length < SNNU_HDR_SIZE ||
 	    get_unaligned_le32(f + SNNU_HDR_MAGIC) != SNNU_FRAME_MAGIC) {
 		dev_err_ratelimited(&p->intf->dev, "malformed frame (%u bytes)\n",
@@ -630,20 +636,12 @@ static void snn_usb_st_done(struct urb *urb)
 {
 	struct snn_usb *p = urb->context;
 	const u8 *m = urb->transfer_buffer;
+	int ret = snn_usb_urb_status(p, urb, "status");
 
-	switch (urb->status) {
-	case 0:
-		break;
-	case -ENOENT:
-	case -ECONNRESET:
-	case -ESHUTDOWN:
-	case -ENODEV:
+	if (ret == -ENODEV)
 		return;
-	default:
-		dev_err_ratelimited(&p->intf->dev, "status endpoint: %d\n",
-				    urb->status);
+	if (ret)
 		goto again;
-	}
 	if (urb->actual_length >= SNNU_STATUS_SIZE) {
 		atomic_or(get_unaligned_le32(m + SNNU_STATUS_VECTORS),
 			  &p->vectors);
@@ -740,34 +738,13 @@ static void snn_usb_stop(struct snn_usb *p)
 	cancel_work_sync(&p->irq_work);
 }
 
-/* Bring the board to its power-on state; false if it does not answer. */
-static bool snn_usb_reset_board(struct snn_usb *p)
-{
-	struct snn_board *b = p->board;
-	int i;
-
-	if (snn_usb_rd(b, SNN_REG_MAGIC) != SNN_MAGIC)
-		return false;
-	snn_usb_wr(b, SNN_REG_BOARD_CTRL, SNN_BOARD_CTRL_RESET);
-	for (i = 0; i < 5000; i++) {
-		u32 st = snn_usb_rd(b, SNN_REG_BOARD_STATUS);
-
-		if (st == ~0u)
-			return false;
-		if (st & SNN_BOARD_STATUS_READY)
-			return true;
-		usleep_range(100, 200);
-	}
-	return false;
-}
-
 static void snn_usb_quiesce(struct snn_board *b)
 {
 	struct snn_usb *p = b->priv;
 
 	/* no more output into the host rings, then stop the device */
 	snn_usb_stop(p);
-	snn_usb_reset_board(p);
+	snn_board_hw_reset(b);
 }
 
 static const struct snn_transport_ops snn_usb_ops = {
@@ -964,7 +941,7 @@ static int snn_usb_probe(struct usb_interface *intf,
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	if (!snn_usb_reset_board(p)) {
+	if (!snn_board_hw_reset(p->board)) {
 		dev_err(dev, "board does not answer or does not come out of reset\n");
 		ret = -ENODEV;
 		goto err_board;

@@ -286,6 +286,22 @@ static void snn_usb_out_bh(void *opaque)
 }
 
 /*
+ * With out_lock: whether output from the board goes out.  After a USB
+ * reset (discard) the output of the old timeline is not wanted, until the
+ * board is ready again.
+ */
+static bool snn_usb_out_wanted(SnnUsbState *s)
+{
+    if (s->discard) {
+        if (!snn_board_ready(s->board)) {
+            return false;
+        }
+        s->discard = false;
+    }
+    return true;
+}
+
+/*
  * SnnBoardOps.output: a worker wrote @n events to output queue @q of
  * cluster @c (and its write-back).  Queue them as OUTPUT frames: appended
  * to the last queued frame when that is one of the same queue that has
@@ -299,13 +315,9 @@ static void snn_usb_output(void *opaque, unsigned c, unsigned q,
     uint32_t i = 0;
 
     qemu_mutex_lock(&s->out_lock);
-    if (s->discard) {
-        /* output of the timeline before a USB reset: not wanted */
-        if (!snn_board_ready(s->board)) {
-            qemu_mutex_unlock(&s->out_lock);
-            return;
-        }
-        s->discard = false;
+    if (!snn_usb_out_wanted(s)) {
+        qemu_mutex_unlock(&s->out_lock);
+        return;
     }
     while (i < n) {
         SnnUsbFrame *f = QSIMPLEQ_LAST(&s->out_q, SnnUsbFrame, next);
@@ -369,13 +381,9 @@ static void snn_usb_timestep(void *opaque, unsigned c, uint32_t timestep)
     SnnUsbFrame *f;
 
     qemu_mutex_lock(&s->out_lock);
-    if (s->discard) {
-        /* as in snn_usb_output() */
-        if (!snn_board_ready(s->board)) {
-            qemu_mutex_unlock(&s->out_lock);
-            return;
-        }
-        s->discard = false;
+    if (!snn_usb_out_wanted(s)) {
+        qemu_mutex_unlock(&s->out_lock);
+        return;
     }
     f = QSIMPLEQ_LAST(&s->out_q, SnnUsbFrame, next);
     if (!f || f->off || lduw_le_p(f->buf + SNNU_HDR_TYPE) != SNNU_T_STEP ||

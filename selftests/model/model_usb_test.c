@@ -258,22 +258,37 @@ static int send_frame(struct ub *u, unsigned int ep, uint16_t type,
 	return r < 0 ? r : r == (int)(SNNU_HDR_SIZE + len) ? 0 : -EIO;
 }
 
+/* A received frame's header fields (little-endian host). */
+struct hdr {
+	uint16_t c, q, flags;
+	uint32_t len;
+	uint64_t arg;
+};
+
+static void get_hdr(const uint8_t *f, struct hdr *h)
+{
+	memcpy(&h->c, f + SNNU_HDR_CLUSTER, 2);
+	memcpy(&h->q, f + SNNU_HDR_QUEUE, 2);
+	memcpy(&h->flags, f + SNNU_HDR_FLAGS, 2);
+	memcpy(&h->len, f + SNNU_HDR_LEN, 4);
+	memcpy(&h->arg, f + SNNU_HDR_ARG, 8);
+}
+
 /* Store the events of an OUTPUT frame (queue 0 only in these tests). */
 static int take_output(struct ub *u, const uint8_t *f, int n)
 {
-	uint16_t c, q;
+	struct hdr h;
 	uint32_t len, tail;
-	uint64_t arg;
+	uint16_t c;
 	size_t k;
 
-	memcpy(&c, f + SNNU_HDR_CLUSTER, 2);
-	memcpy(&q, f + SNNU_HDR_QUEUE, 2);
-	memcpy(&len, f + SNNU_HDR_LEN, 4);
-	memcpy(&arg, f + SNNU_HDR_ARG, 8);
-	if (c >= SNN_MAX_CLUSTERS || q || SNNU_HDR_SIZE + len != (uint32_t)n ||
+	get_hdr(f, &h);
+	c = h.c;
+	len = h.len;
+	if (c >= SNN_MAX_CLUSTERS || h.q || SNNU_HDR_SIZE + len != (uint32_t)n ||
 	    len % 8)
 		return -EBADMSG;
-	tail = arg;
+	tail = h.arg;
 	/* the tail after the frame's events follows the previous frame's */
 	if (tail - u->tail[c] != len / 8)
 		return -EBADMSG;
@@ -297,18 +312,16 @@ static int take_output(struct ub *u, const uint8_t *f, int n)
  */
 static int take_step(struct ub *u, const uint8_t *f, int n)
 {
-	uint16_t c, q, flags;
-	uint32_t len;
+	struct hdr h;
 	uint64_t arg;
+	uint16_t c;
 	size_t k;
 
-	memcpy(&c, f + SNNU_HDR_CLUSTER, 2);
-	memcpy(&q, f + SNNU_HDR_QUEUE, 2);
-	memcpy(&flags, f + SNNU_HDR_FLAGS, 2);
-	memcpy(&len, f + SNNU_HDR_LEN, 4);
-	memcpy(&arg, f + SNNU_HDR_ARG, 8);
-	if (c >= SNN_MAX_CLUSTERS || q || flags || len || n != SNNU_HDR_SIZE ||
-	    arg > UINT32_MAX)
+	get_hdr(f, &h);
+	c = h.c;
+	arg = h.arg;
+	if (c >= SNN_MAX_CLUSTERS || h.q || h.flags || h.len ||
+	    n != SNNU_HDR_SIZE || arg > UINT32_MAX)
 		return -EBADMSG;
 	if (arg && arg <= u->step[c])
 		return -EPROTO;		/* only 0 goes back */
@@ -578,6 +591,18 @@ static int send_input(struct ub *u, unsigned int c, const uint64_t *ev,
 
 /* ---- the fixture: every board of --board, open ----------------------------- */
 
+/* The last of the @n boards with x-fault-injection=on, or NULL. */
+static struct ub *fault_board(struct ub *b, int n)
+{
+	struct ub *u = NULL;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (b[i].sp->fault)
+			u = &b[i];
+	return u;
+}
+
 FIXTURE(usb) {
 	struct ub b[MAX_BOARDS];
 	int n;
@@ -767,13 +792,10 @@ TEST_F(usb, read_regs_block)
 TEST_F(usb, read_regs_block_all_ones)
 {
 	static uint8_t blk[256];
-	struct ub *u = NULL;
+	struct ub *u;
 	uint32_t v, k;
-	int i;
 
-	for (i = 0; i < self->n; i++)
-		if (self->b[i].sp->fault)
-			u = &self->b[i];
+	u = fault_board(self->b, self->n);
 	if (!u)
 		SKIP(return, "no board with x-fault-injection=on");
 	ASSERT_EQ(0, wreg(u, SNN_REG_FAULT_ALLONES, 2));
@@ -1256,14 +1278,11 @@ TEST_F(usb, load_sg_from_device_memory)
 /* FAULT_IRQ_LOSS loses status messages as it loses MSI-X messages. */
 TEST_F(usb, lost_status_message)
 {
-	struct ub *u = NULL;
+	struct ub *u;
 	uint32_t vec = 0;
 	uint64_t end;
-	int i;
 
-	for (i = 0; i < self->n; i++)
-		if (self->b[i].sp->fault)
-			u = &self->b[i];
+	u = fault_board(self->b, self->n);
 	if (!u)
 		SKIP(return, "no board with x-fault-injection=on");
 	drain(u);
