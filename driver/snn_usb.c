@@ -30,7 +30,9 @@
  * A run's RUN_DONE can overtake its last OUTPUT frames (two pipes), so
  * output_in_flight() compares each output ring's received tail with the
  * device's TAIL register, and the core reports the run finished only
- * when they agree.
+ * when they agree.  Until then WAIT's timestep is the last STEP frame's
+ * (protocol 1.1): STEP frames travel in order with the output, so the
+ * host rings hold every event of the timesteps before it.
  */
 #include <linux/module.h>
 #include <linux/usb.h>
