@@ -712,10 +712,19 @@ static long snn_ioc_route_del(struct snn_file *f, void *arg)
 	return snn_route_cmd(f, arg, SNN_RT_CMD_DEL);
 }
 
+static bool snn_route_has_cluster(const struct snn_route_ent *e,
+				  unsigned int cl)
+{
+	return SNN_RT_ADDR_CLUSTER(e->src) == cl ||
+	       SNN_RT_ADDR_CLUSTER(e->dst) == cl;
+}
+
 /*
  * A cluster changing hands must not receive or send spikes through routes
- * its previous owner set up: delete every route from or to it.  Caller
- * holds board->lock (read) and the cluster's mutex.
+ * its previous owner set up: delete every route from or to it.  When that
+ * is every route of a routing unit, one CLEAR does it (a full table is
+ * thousands of DELs, each three register writes: a USB board's control
+ * transfers).  Caller holds board->lock (read) and the cluster's mutex.
  */
 static void snn_routes_drop_cluster(struct snn_board *b, unsigned int cl)
 {
@@ -725,17 +734,23 @@ static void snn_routes_drop_cluster(struct snn_board *b, unsigned int cl)
 		struct snn_unit *ru = &b->units[b->caps.clusters + r];
 		u32 base = SNN_ROUTER_BASE(r);
 		struct snn_route_ent *e, *tmp;
+		bool all = true;
 
 		if (!(b->caps.router_mask[r] & BIT(cl)))
 			continue;
 		mutex_lock(&ru->mutex);
+		list_for_each_entry(e, &ru->routes, node)
+			all = all && snn_route_has_cluster(e, cl);
+		if (all && !list_empty(&ru->routes))
+			snn_wr(b, base + SNN_RT_CMD, SNN_RT_CMD_CLEAR);
 		list_for_each_entry_safe(e, tmp, &ru->routes, node) {
-			if (SNN_RT_ADDR_CLUSTER(e->src) != cl &&
-			    SNN_RT_ADDR_CLUSTER(e->dst) != cl)
+			if (!snn_route_has_cluster(e, cl))
 				continue;
-			snn_wr(b, base + SNN_RT_SRC, e->src);
-			snn_wr(b, base + SNN_RT_DST, e->dst);
-			snn_wr(b, base + SNN_RT_CMD, SNN_RT_CMD_DEL);
+			if (!all) {
+				snn_wr(b, base + SNN_RT_SRC, e->src);
+				snn_wr(b, base + SNN_RT_DST, e->dst);
+				snn_wr(b, base + SNN_RT_CMD, SNN_RT_CMD_DEL);
+			}
 			list_del(&e->node);
 			kfree(e);
 		}

@@ -44,10 +44,13 @@ SNN1='snn-pci,id=snn1,clusters=2,cores=4,neurons=512,routers=1,board-id=2,x-faul
 SNN0_MIN='snn-pci,id=snn0,load-sg=off,run-fresh=off'
 # The USB boards (snn-usb, docs/hardware.md section 12) of the first VM,
 # on a USB 2 and a USB 3 port of its xHCI controller (vm-run.py's speed=).
-# model_usb_test drives them through usbfs; snn.ko (a PCI driver) leaves
-# them alone.  usb1 is also unplugged and plugged back.
-USB0='snn-usb,id=usb0,speed=high,board-id=16'
-USB1='snn-usb,id=usb1,speed=super,board-id=17,mem-mib=16,x-fault-injection=on'
+# model_usb_test drives them through usbfs with snn.ko unbound from them;
+# then the driver tests run on them (--transport usb), and usb1 is
+# unplugged and plugged back.  Routing tables of 1024 entries, as a USB
+# stick's: ioctl_test fills the table, one ROUTE_ADD (four control
+# transfers) at a time.
+USB0='snn-usb,id=usb0,speed=high,board-id=16,route-entries=1024'
+USB1='snn-usb,id=usb1,speed=super,board-id=17,mem-mib=16,route-entries=1024,x-fault-injection=on'
 
 scripts/build-qemu.sh
 kernel=()

@@ -1386,6 +1386,16 @@ TEST_F(ioc, route_add_del)
 	EXPECT_EQ(1, snnt_sysfs_num(self->b.index, ru, "routes"));
 	EXPECT_EQ(-EEXIST, route(self->rt, SNN_IOC_ROUTE_ADD, self->cl0,
 				 self->cl0, 0, 0, 0, 0));
+	/* every route left is cluster 0's: closing it leaves none */
+	EXPECT_EQ(0, route(self->rt, SNN_IOC_ROUTE_ADD, self->cl0, self->cl0,
+			   0, 1, 0, 2));
+	EXPECT_EQ(2, snnt_sysfs_num(self->b.index, ru, "routes"));
+	close(self->cl0);
+	self->cl0 = snnt_open(self->b.index, 0, O_RDWR);
+	ASSERT_LE(0, self->cl0);
+	EXPECT_EQ(0, snnt_sysfs_num(self->b.index, ru, "routes"));
+	EXPECT_EQ(0, route(self->rt, SNN_IOC_ROUTE_ADD, self->cl0, self->cl0,
+			   0, 0, 0, 0));
 }
 
 TEST_F(ioc, route_bad_values)
