@@ -187,6 +187,7 @@ struct SnnUsbState {
     /* EP 0x82 frames; filled by workers and the BQL side */
     QemuMutex out_lock;
     QSIMPLEQ_HEAD(, SnnUsbFrame) out_q;     /* out_lock */
+    SnnUsbFrame *out_prev;      /* out_lock: the frame before the last */
     uint64_t out_bytes;         /* out_lock: bytes queued, headers too */
     uint64_t out_cap;           /* most OUTPUT bytes queued at once */
     uint32_t out_nframes;       /* out_lock */
@@ -259,6 +260,7 @@ static void snn_usb_frame_free(SnnUsbFrame *f)
 /* out_lock held */
 static void snn_usb_queue_frame(SnnUsbState *s, SnnUsbFrame *f)
 {
+    s->out_prev = QSIMPLEQ_LAST(&s->out_q, SnnUsbFrame, next);
     QSIMPLEQ_INSERT_TAIL(&s->out_q, f, next);
     s->out_nframes++;
 }
@@ -272,6 +274,7 @@ static void snn_usb_flush_frames(SnnUsbState *s)
         QSIMPLEQ_REMOVE_HEAD(&s->out_q, next);
         snn_usb_frame_free(f);
     }
+    s->out_prev = NULL;
     s->out_nframes = 0;
     s->out_bytes = 0;
 }
@@ -301,11 +304,44 @@ static bool snn_usb_out_wanted(SnnUsbState *s)
     return true;
 }
 
+/* Whether @f is a frame of @type for cluster @c that has not started out. */
+static bool snn_usb_frame_open(const SnnUsbFrame *f, unsigned type,
+                               unsigned c)
+{
+    return f && !f->off && lduw_le_p(f->buf + SNNU_HDR_TYPE) == type &&
+           lduw_le_p(f->buf + SNNU_HDR_CLUSTER) == c;
+}
+
+/*
+ * The OUTPUT frame that events of queue @q of cluster @c can be appended
+ * to, or NULL: the last frame, or the one before a last STEP frame of the
+ * same cluster (then the STEP frame, which says "all output before its
+ * timestep is in the frames before me", stays true, and is brought up to
+ * date by the next snn_usb_timestep()), if it has not started to go out,
+ * is of that queue and has room.  So a host that falls behind gets few
+ * large frames, not an OUTPUT and a STEP frame per timestep.
+ */
+static SnnUsbFrame *snn_usb_open_output(SnnUsbState *s, unsigned c,
+                                        unsigned q)
+{
+    SnnUsbFrame *f = QSIMPLEQ_LAST(&s->out_q, SnnUsbFrame, next);
+
+    if (snn_usb_frame_open(f, SNNU_T_STEP, c)) {
+        f = s->out_prev;
+    }
+    if (!snn_usb_frame_open(f, SNNU_T_OUTPUT, c) ||
+        f->len == SNN_USB_FRAME_MAX ||
+        lduw_le_p(f->buf + SNNU_HDR_QUEUE) != q) {
+        return NULL;
+    }
+    return f;
+}
+
 /*
  * SnnBoardOps.output: a worker wrote @n events to output queue @q of
  * cluster @c (and its write-back).  Queue them as OUTPUT frames: appended
- * to the last queued frame when that is one of the same queue that has
- * not started to go out and has room, else in new frames.
+ * to an open frame of the same queue (snn_usb_open_output()), else in new
+ * frames.
  */
 static void snn_usb_output(void *opaque, unsigned c, unsigned q,
                            const void *ev, uint32_t n, uint32_t tail)
@@ -320,15 +356,9 @@ static void snn_usb_output(void *opaque, unsigned c, unsigned q,
         return;
     }
     while (i < n) {
-        SnnUsbFrame *f = QSIMPLEQ_LAST(&s->out_q, SnnUsbFrame, next);
+        SnnUsbFrame *f = snn_usb_open_output(s, c, q);
         uint32_t k;
 
-        if (!f || f->off || f->len == SNN_USB_FRAME_MAX ||
-            lduw_le_p(f->buf + SNNU_HDR_TYPE) != SNNU_T_OUTPUT ||
-            lduw_le_p(f->buf + SNNU_HDR_CLUSTER) != c ||
-            lduw_le_p(f->buf + SNNU_HDR_QUEUE) != q) {
-            f = NULL;
-        }
         k = MIN(n - i, (SNN_USB_FRAME_MAX - (f ? f->len : SNNU_HDR_SIZE)) /
                        SNN_EVENT_SIZE);
         if (s->out_bytes + SNNU_HDR_SIZE + (uint64_t)k * SNN_EVENT_SIZE >
@@ -386,8 +416,7 @@ static void snn_usb_timestep(void *opaque, unsigned c, uint32_t timestep)
         return;
     }
     f = QSIMPLEQ_LAST(&s->out_q, SnnUsbFrame, next);
-    if (!f || f->off || lduw_le_p(f->buf + SNNU_HDR_TYPE) != SNNU_T_STEP ||
-        lduw_le_p(f->buf + SNNU_HDR_CLUSTER) != c) {
+    if (!snn_usb_frame_open(f, SNNU_T_STEP, c)) {
         if (s->out_bytes + SNNU_HDR_SIZE > s->out_cap) {
             s->st_out_lost++;
             qemu_log_mask(LOG_GUEST_ERROR,
@@ -424,6 +453,9 @@ static void snn_usb_in_frames(SnnUsbState *s, USBPacket *p)
     f->off += n;
     if (f->off == f->len) {
         QSIMPLEQ_REMOVE_HEAD(&s->out_q, next);
+        if (s->out_prev == f) {
+            s->out_prev = NULL;
+        }
         s->out_nframes--;
         s->out_bytes -= f->len;
         snn_usb_frame_free(f);

@@ -308,14 +308,15 @@ static int take_output(struct ub *u, const uint8_t *f, int n)
 
 /*
  * A STEP frame: the cluster's TIMESTEP, after a timestep that wrote
- * output (every event received so far is of an earlier timestep) or 0.
+ * output, or 0.  Every event of the timesteps before it has come before
+ * it (take_output() checks the events that come after); events of later
+ * timesteps may have come before it too (§12.7).
  */
 static int take_step(struct ub *u, const uint8_t *f, int n)
 {
 	struct hdr h;
 	uint64_t arg;
 	uint16_t c;
-	size_t k;
 
 	get_hdr(f, &h);
 	c = h.c;
@@ -325,9 +326,6 @@ static int take_step(struct ub *u, const uint8_t *f, int n)
 		return -EBADMSG;
 	if (arg && arg <= u->step[c])
 		return -EPROTO;		/* only 0 goes back */
-	for (k = 0; arg && k < u->ngot[c]; k++)
-		if (SNN_EV_TIMESTEP(u->got[c][k]) >= arg)
-			return -EPROTO;
 	u->step[c] = arg;
 	u->nstep[c]++;
 	u->step_at[c] = u->ngot[c];
