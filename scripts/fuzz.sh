@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make fuzz`: a long run of the ioctl fuzzer (selftests/fuzz/ioctl_fuzz_test)
-# in the test VM, with the two boards of `make check-vm`, under the debug
-# kernel (KASAN, lockdep, UBSAN, kmemleak, ...; scripts/build-debug-kernel.sh,
+# in the test VM, with the four boards of `make check-vm` (two PCIe, two
+# USB), under the debug kernel (KASAN, lockdep, UBSAN, kmemleak, ...;
+# scripts/build-debug-kernel.sh,
 # about 20 minutes the first time, then cached) so that what the fuzzer
 # reaches is also checked.  If the debug kernel cannot be built, it falls back
 # to Debian's kernel (say SNN_FUZZ_KERNEL=debug to make that an error).
@@ -81,10 +82,13 @@ args="$args ${SNN_FUZZ_ARGS:-}"
 limit=${SECS:-$((CALLS / 50 + 1))}
 [ -n "$SECS" ] || limit=$((limit > 3600 ? limit : 3600))
 
-# The boards of scripts/check-vm.sh: the default one, and a smaller one that
-# differs in every topology dimension.
+# The boards of scripts/check-vm.sh: the default one, a smaller one that
+# differs in every topology dimension, and the two USB boards (the fuzzer
+# starts once all four are there: USB boards enumerate in the background).
 SNN0='snn-pci,id=snn0'
 SNN1='snn-pci,id=snn1,clusters=2,cores=4,neurons=512,routers=1,board-id=2,x-fault-injection=on'
+USB0='snn-usb,id=usb0,speed=high,board-id=16,route-entries=1024'
+USB1='snn-usb,id=usb1,speed=super,board-id=17,mem-mib=16,route-entries=1024,x-fault-injection=on'
 
 msg "fuzzing in the VM ($args)..."
 log=$B/fuzz.log
@@ -92,8 +96,9 @@ set +e
 # shellcheck disable=SC2086
 python3 scripts/vm-run.py \
 	--timeout $((limit + 1800)) --test-timeout $((limit + 900)) \
-	--device "$SNN0" --device "$SNN1" --append page_poison=1 \
-	"${kernel[@]}" --show-output \
+	--device "$SNN0" --device "$SNN1" --device "$USB0" --device "$USB1" \
+	--append page_poison=1 "${kernel[@]}" --show-output \
+	--test "scripts/vm-wait-boards.sh 4 60" \
 	--test "$FUZZ $args" ${SNN_VM_ARGS:-} 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e

@@ -1919,8 +1919,10 @@ static int mmap_may_work(const struct snn_info *in, uint64_t off, size_t len)
 {
 	uint64_t idx;
 
+	/* no doorbell page without SNN_CAP_MAPPED_DOORBELL (USB): ENODEV */
 	if (off == SNN_MMAP_DOORBELL)
-		return len == page_align(SNN_DOORBELL_MAP_SIZE);
+		return len == page_align(SNN_DOORBELL_MAP_SIZE) &&
+		       (in->caps & SNN_CAP_MAPPED_DOORBELL);
 	if (off & ((1u << 24) - 1))
 		return 0;
 	idx = (off >> 24) - 1;
@@ -2037,7 +2039,13 @@ static void op_mmap(struct fz_thread *t)
 				  fz_node[s->node].path, (unsigned long long)off,
 				  len, errname(err), es);
 		}
-		if (err == ENODEV && s->type == SNN_NODE_CLUSTER)
+		/*
+		 * ENODEV: a stale file, unless it is the doorbell page of a
+		 * board that has none (docs/uapi.md 5)
+		 */
+		if (err == ENODEV && s->type == SNN_NODE_CLUSTER &&
+		    (off != SNN_MMAP_DOORBELL ||
+		     (pick_info(&p)->caps & SNN_CAP_MAPPED_DOORBELL)))
 			slot_set_stale(t, si);
 		return;
 	}
