@@ -192,7 +192,8 @@ int snn_board_register(struct snn_board *b);
 void snn_board_unregister(struct snn_board *b);
 void snn_board_put(struct snn_board *b);
 void snn_board_irq_cluster(struct snn_board *b, unsigned int cl);
-void snn_board_output_arrived(struct snn_board *b, unsigned int cl);
+void snn_board_output_arrived(struct snn_board *b, unsigned int cl,
+			      bool events);
 void snn_board_irq_error(struct snn_board *b);
 
 /* Offset of queue @q's register block (@dir SNN_QUEUE_IN or _OUT). */

@@ -271,22 +271,28 @@ void snn_board_irq_cluster(struct snn_board *b, unsigned int cl)
 }
 
 /*
- * A transport that moves output over its own pipe (USB) has just put new
- * events into a host ring of cluster @cl: wake the waiters, and signal
- * an eventfd for SNN_NOTIFY_OUTPUT, since the interrupt that announced
- * the output may have come before the events.  Any context.
+ * A transport that moves output over its own pipe (USB) has news for
+ * cluster @cl: new events in a host ring (@events), or only a new
+ * timestep whose output is all in (a STEP frame).  Wake the waiters; for
+ * new events also signal an eventfd for SNN_NOTIFY_OUTPUT, since the
+ * interrupt that announced them may have come before them.  A STEP
+ * frame alone is not output: it comes after loads and resets too.  Any
+ * context.
  */
-void snn_board_output_arrived(struct snn_board *b, unsigned int cl)
+void snn_board_output_arrived(struct snn_board *b, unsigned int cl,
+			      bool events)
 {
 	struct snn_unit *u = &b->units[cl];
 	unsigned long flags;
 	struct snn_file *f;
 
-	spin_lock_irqsave(&u->irq_lock, flags);
-	f = u->owner;
-	if (f && f->efd && (f->efd_events & SNN_NOTIFY_OUTPUT))
-		snn_eventfd_signal(f->efd);
-	spin_unlock_irqrestore(&u->irq_lock, flags);
+	if (events) {
+		spin_lock_irqsave(&u->irq_lock, flags);
+		f = u->owner;
+		if (f && f->efd && (f->efd_events & SNN_NOTIFY_OUTPUT))
+			snn_eventfd_signal(f->efd);
+		spin_unlock_irqrestore(&u->irq_lock, flags);
+	}
 	atomic_inc(&u->irq_seq);
 	wake_up_all(&u->wq);
 }

@@ -531,7 +531,7 @@ static void snn_usb_step(struct snn_usb *p, const u8 *f)
 	spin_lock_irqsave(&p->qlock, flags);
 	WRITE_ONCE(p->step[cl], (u32)get_unaligned_le64(f + SNNU_HDR_ARG));
 	spin_unlock_irqrestore(&p->qlock, flags);
-	snn_board_output_arrived(b, cl);
+	snn_board_output_arrived(b, cl, false);
 }
 
 /* An OUTPUT frame: its events into the host ring, then the new tail. */
@@ -567,7 +567,7 @@ static void snn_usb_output(struct snn_usb *p, const u8 *f, u32 len)
 	}
 	spin_unlock_irqrestore(&p->qlock, flags);
 	if (r)
-		snn_board_output_arrived(b, cl);
+		snn_board_output_arrived(b, cl, n > 0);
 }
 
 /*
