@@ -943,7 +943,8 @@ static void snn_unit_del(struct snn_unit *u)
 
 /*
  * Bring the board to its power-on state (SNN_BOARD_CTRL_RESET, then up to
- * about a second for READY); false if it does not answer.  For probe,
+ * 5000 polls for READY: about a second on PCIe, a few over USB, where
+ * each read is a control transfer); false if it does not answer.  For probe,
  * quiesce and a transport's own resets: nothing of the core is touched.
  */
 bool snn_board_hw_reset(struct snn_board *b)

@@ -4,9 +4,8 @@
 # `make fuzz`: a long run of the ioctl fuzzer (selftests/fuzz/ioctl_fuzz_test)
 # in the test VM, with the four boards of `make check-vm` (two PCIe, two
 # USB), under the debug kernel (KASAN, lockdep, UBSAN, kmemleak, ...;
-# scripts/build-debug-kernel.sh,
-# about 20 minutes the first time, then cached) so that what the fuzzer
-# reaches is also checked.  If the debug kernel cannot be built, it falls back
+# scripts/build-debug-kernel.sh, about 20 minutes the first time, then
+# cached) so that what the fuzzer reaches is also checked.  If the debug kernel cannot be built, it falls back
 # to Debian's kernel (say SNN_FUZZ_KERNEL=debug to make that an error).
 # docs/testing.md, "The ioctl fuzzer", describes the fuzzer.
 #
