@@ -688,13 +688,15 @@ static void snn_usb_irq_work(struct work_struct *work)
 	unsigned long v = atomic_xchg(&p->vectors, 0);
 	unsigned int i;
 
-	for_each_set_bit(i, &v, b->caps.clusters + 1) {
-		if (i < b->caps.clusters) {
-			snn_usb_sync_input(p, i);
-			snn_board_irq_cluster(b, i);
-		} else {
-			snn_board_irq_error(b);
-		}
+	/*
+	 * The error vector first: a DMA error is logged before the waiters
+	 * of the cluster it stopped wake up and see SNN_E_DMA.
+	 */
+	if (test_bit(b->caps.clusters, &v))
+		snn_board_irq_error(b);
+	for_each_set_bit(i, &v, b->caps.clusters) {
+		snn_usb_sync_input(p, i);
+		snn_board_irq_cluster(b, i);
 	}
 }
 

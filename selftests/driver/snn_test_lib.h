@@ -1112,4 +1112,26 @@ static SNNT_UNUSED int snnt_kmsg_grep(int fd, const char *const *pats)
 	return hits;
 }
 
+/*
+ * snnt_kmsg_grep() until a line matches or @timeout_ms passes: the driver
+ * may log from a work item after the ioctl that saw the error returned
+ * (over USB, reading the error registers takes control transfers).
+ */
+static SNNT_UNUSED int snnt_kmsg_wait(int fd, const char *const *pats,
+				      int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int64_t end = snnt_now_ns() + (int64_t)timeout_ms * 1000000;
+	int hits;
+
+	while (!(hits = snnt_kmsg_grep(fd, pats))) {
+		int64_t left = end - snnt_now_ns();
+
+		if (left <= 0)
+			break;
+		poll(&p, 1, left / 1000000 + 1);
+	}
+	return hits;
+}
+
 #endif /* SNN_TEST_LIB_H */
