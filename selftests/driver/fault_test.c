@@ -210,6 +210,14 @@ TEST_F(f, stalled_cluster_is_not_hung)
 		ev[i] = SNN_EVENT(0, 0, i);
 	ASSERT_EQ(RELAY_N, snnt_queue_push(&self->in[1], ev, RELAY_N));
 	ASSERT_EQ(0, snnt_run(self->cl[1], 3));
+	/* stalled (however slow the host), then for 3 hang timeouts */
+	for (i = 0; i < 1000; i++) {
+		snnt_wait(self->cl[1], 0, 0, &w);
+		if (w.state == SNN_STATE_STALLED)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(SNN_STATE_STALLED, w.state);
 	usleep(3 * HANG_MS * 1000);
 	EXPECT_EQ(-ETIMEDOUT, snnt_wait(self->cl[1], 0, 0, &w));
 	EXPECT_EQ(SNN_STATE_STALLED, w.state);
