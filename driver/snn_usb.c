@@ -689,8 +689,9 @@ static void snn_usb_irq_work(struct work_struct *work)
 	unsigned int i;
 
 	/*
-	 * The error vector first: a DMA error is logged before the waiters
-	 * of the cluster it stopped wake up and see SNN_E_DMA.
+	 * The error vector first: when both come in one status message, a
+	 * DMA error is logged before the waiters of the cluster it stopped
+	 * wake up and see SNN_E_DMA.
 	 */
 	if (test_bit(b->caps.clusters, &v))
 		snn_board_irq_error(b);

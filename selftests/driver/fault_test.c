@@ -217,12 +217,7 @@ TEST_F(f, stalled_cluster_is_not_hung)
 	ASSERT_EQ(RELAY_N, snnt_queue_push(&self->in[1], ev, RELAY_N));
 	ASSERT_EQ(0, snnt_run(self->cl[1], 3));
 	/* stalled (however slow the host), then for 3 hang timeouts */
-	for (i = 0; i < 1000; i++) {
-		snnt_wait(self->cl[1], 0, 0, &w);
-		if (w.state == SNN_STATE_STALLED)
-			break;
-		usleep(10000);
-	}
+	snnt_wait_state(self->cl[1], SNN_STATE_STALLED, 10 * SNNT_NS, &w);
 	ASSERT_EQ(SNN_STATE_STALLED, w.state);
 	usleep(3 * HANG_MS * 1000);
 	EXPECT_EQ(-ETIMEDOUT, snnt_wait(self->cl[1], 0, 0, &w));
@@ -260,7 +255,7 @@ TEST_F(f, dma_error_in_run_is_eio_snn_e_dma)
 	EXPECT_TRUE(p.revents & POLLPRI);
 	sysfs_is(_metadata, self->b.index, 1, "state", "error");
 	if (kmsg >= 0) {
-		EXPECT_LE(1, snnt_kmsg_wait(kmsg, pats, 10000))
+		EXPECT_LE(1, snnt_kmsg_wait(kmsg, pats, 10 * SNNT_NS))
 			TH_LOG("the driver did not log the DMA error in 10 s");
 		close(kmsg);
 	}

@@ -301,12 +301,7 @@ TEST_F(q, full_output_queue_stalls_then_drains)
 	ASSERT_EQ(RELAY_N, snnt_queue_push(&in, ev, RELAY_N));
 	ASSERT_EQ(0, snnt_run(self->fd, 2));
 	/* 4 spikes per 2-entry queue: the cluster stalls in timestep 0 */
-	for (i = 0; i < 200; i++) {
-		ret = snnt_wait(self->fd, 0, 0, &w);
-		if (w.state == SNN_STATE_STALLED)
-			break;
-		usleep(10000);
-	}
+	ret = snnt_wait_state(self->fd, SNN_STATE_STALLED, 2 * SNNT_NS, &w);
 	EXPECT_EQ(-ETIMEDOUT, ret);
 	EXPECT_EQ(SNN_STATE_STALLED, w.state);
 	EXPECT_EQ(0, w.timestep);

@@ -817,6 +817,25 @@ static SNNT_UNUSED int snnt_wait(int fd, int64_t timeout_ns, uint32_t flags,
 	return snnt_ioctl(fd, SNN_IOC_WAIT, w);
 }
 
+/*
+ * A non-blocking SNN_IOC_WAIT every 10 ms until the cluster's state is
+ * @state or @timeout_ns passes.  Returns the last WAIT's result; *w holds
+ * its state (the caller checks w->state).
+ */
+static SNNT_UNUSED int snnt_wait_state(int fd, uint32_t state,
+				       int64_t timeout_ns, struct snn_wait *w)
+{
+	int64_t end = snnt_now_ns() + timeout_ns;
+	int ret;
+
+	for (;;) {
+		ret = snnt_wait(fd, 0, 0, w);
+		if (w->state == state || snnt_now_ns() >= end)
+			return ret;
+		usleep(10000);
+	}
+}
+
 static SNNT_UNUSED int snnt_counters(int fd, struct snn_counters *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -1113,15 +1132,15 @@ static SNNT_UNUSED int snnt_kmsg_grep(int fd, const char *const *pats)
 }
 
 /*
- * snnt_kmsg_grep() until a line matches or @timeout_ms passes: the driver
+ * snnt_kmsg_grep() until a line matches or @timeout_ns passes: the driver
  * may log from a work item after the ioctl that saw the error returned
  * (over USB, reading the error registers takes control transfers).
  */
 static SNNT_UNUSED int snnt_kmsg_wait(int fd, const char *const *pats,
-				      int timeout_ms)
+				      int64_t timeout_ns)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int64_t end = snnt_now_ns() + (int64_t)timeout_ms * 1000000;
+	int64_t end = snnt_now_ns() + timeout_ns;
 	int hits;
 
 	while (!(hits = snnt_kmsg_grep(fd, pats))) {
